@@ -1,0 +1,179 @@
+//! Log formats: one module per format, a [`Format`] enum to name them, and sniffing.
+
+pub mod combined;
+pub mod squid;
+
+use crate::syslog;
+use crate::time::TimeContext;
+use crate::web::WebRecord;
+
+/// The event kind a format produces (DESIGN.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Proxy and web-filter requests.
+    Web,
+}
+
+impl Kind {
+    /// The kind's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Web => "web",
+        }
+    }
+}
+
+/// A log format vigil can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Squid native `access.log`.
+    Squid,
+    /// Apache/NCSA common or combined, including Squid's `logformat combined`/`common`.
+    Combined,
+}
+
+impl Format {
+    /// Every format, in sniffing order.
+    pub const ALL: [Format; 2] = [Format::Squid, Format::Combined];
+
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Squid => "squid",
+            Format::Combined => "combined",
+        }
+    }
+
+    /// The format called `name`.
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// The event kind it produces.
+    pub fn kind(self) -> Kind {
+        match self {
+            Format::Squid | Format::Combined => Kind::Web,
+        }
+    }
+
+    /// Parses one line of this format, bare or inside a syslog envelope.
+    #[inline]
+    pub fn parse_web<'a>(self, line: &'a [u8], ctx: &TimeContext) -> Result<WebRecord<'a>, &'static str> {
+        let payload = |l: &'a [u8]| match self {
+            Format::Squid => squid::parse(l),
+            Format::Combined => combined::parse(l),
+        };
+        match payload(line) {
+            Ok(r) => Ok(r),
+            Err(bare) => match syslog::parse(line, ctx) {
+                Ok(env) => payload(env.msg),
+                Err(_) => Err(bare),
+            },
+        }
+    }
+}
+
+/// The outcome of sniffing a file's first lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sniffed {
+    /// The best format.
+    pub format: Format,
+    /// How many sample lines it parsed.
+    pub matched: usize,
+    /// How many sample lines there were.
+    pub tried: usize,
+}
+
+impl Sniffed {
+    /// Share of sample lines parsed, 0–1.
+    pub fn confidence(&self) -> f64 {
+        if self.tried == 0 { 0.0 } else { self.matched as f64 / self.tried as f64 }
+    }
+}
+
+/// Picks the format that parses most of `sample` (non-blank lines from the start of a file).
+///
+/// Fails with a message naming what was tried when no format parses at least half the lines, or
+/// when the sample looks binary.
+pub fn sniff(sample: &[&[u8]], ctx: &TimeContext) -> Result<Sniffed, String> {
+    if sample.is_empty() {
+        return Err("empty file".to_owned());
+    }
+    let binary = sample.iter().filter(|l| looks_binary(l)).count();
+    if binary * 2 > sample.len() {
+        return Err(format!(
+            "looks like binary data, not a text log ({binary} of the first {} lines); \
+             if it is compressed with something other than gzip, decompress it first",
+            sample.len()
+        ));
+    }
+    let mut scores: Vec<Sniffed> = Format::ALL
+        .into_iter()
+        .map(|format| Sniffed {
+            format,
+            matched: sample.iter().filter(|l| format.parse_web(l, ctx).is_ok()).count(),
+            tried: sample.len(),
+        })
+        .collect();
+    scores.sort_by(|a, b| b.matched.cmp(&a.matched));
+    let best = scores[0];
+    if best.matched * 2 < best.tried || best.matched == 0 {
+        let tried: Vec<String> = scores
+            .iter()
+            .map(|s| format!("{} {}/{}", s.format.name(), s.matched, s.tried))
+            .collect();
+        return Err(format!(
+            "unrecognised log format (lines parsed by each format: {}); \
+             check the file is a web proxy log, or force one with --format",
+            tried.join(", ")
+        ));
+    }
+    Ok(best)
+}
+
+/// Whether a line holds bytes no text log has (NUL, or mostly control bytes).
+pub fn looks_binary(line: &[u8]) -> bool {
+    if memchr::memchr(0, line).is_some() {
+        return true;
+    }
+    let control = line
+        .iter()
+        .filter(|&&b| b < 0x20 && b != b'\t' && b != b'\r' && b != 0x1b)
+        .count();
+    control * 10 > line.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> TimeContext {
+        TimeContext::new(crate::time::DEFAULT_TZ, None)
+    }
+
+    #[test]
+    fn sniffs_each_format() {
+        let squid: Vec<&[u8]> = vec![
+            b"1286536309.450     98 192.168.0.68 TCP_MISS/200 411 GET http://www.example.com/ - HIER_DIRECT/93.184.216.34 text/html",
+            b"garbage line",
+        ];
+        assert_eq!(sniff(&squid, &ctx()).expect("squid").format, Format::Squid);
+        let wrapped: Vec<&[u8]> = vec![
+            b"Jan  8 03:37:09 proxy squid[1234]: 1286536309.450     98 192.168.0.68 TCP_MISS/200 411 GET http://www.example.com/ - HIER_DIRECT/93.184.216.34 text/html",
+        ];
+        assert_eq!(sniff(&wrapped, &ctx()).expect("wrapped").format, Format::Squid);
+        let combined: Vec<&[u8]> =
+            vec![br#"10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET http://x.example/ HTTP/1.1" 200 10 TCP_MISS:HIER_DIRECT"#];
+        let s = sniff(&combined, &ctx()).expect("combined");
+        assert_eq!((s.format, s.matched, s.tried), (Format::Combined, 1, 1));
+    }
+
+    #[test]
+    fn refuses_unknown_and_binary() {
+        let text: Vec<&[u8]> = vec![b"hello", b"world"];
+        let err = sniff(&text, &ctx()).expect_err("unknown");
+        assert!(err.contains("squid 0/2"), "{err}");
+        let bin: Vec<&[u8]> = vec![b"\x00\x01\x02abc"];
+        assert!(sniff(&bin, &ctx()).expect_err("binary").contains("binary"));
+    }
+}

@@ -1,0 +1,319 @@
+//! One log file as vigil reads it: memory-mapped when it is a regular uncompressed file, else a
+//! stream (gzip, pipes, files that cannot be mapped), cut into line-aligned segments.
+//!
+//! Source logs are only ever opened read-only; nothing here writes, moves or locks them.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use memmap2::{Mmap, MmapOptions};
+
+use crate::guard::MapGuard;
+use crate::{Error, Result};
+
+/// A line longer than this is rejected (it is not a log line), and the stream reader refuses to
+/// buffer a "line" longer than [`MAX_BUFFERED_LINE`].
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+/// The longest run without a newline the stream reader will hold in memory.
+pub const MAX_BUFFERED_LINE: usize = 256 << 20;
+/// Size of the segments a stream is cut into.
+pub const SEGMENT_BYTES: usize = 16 << 20;
+
+/// How a file's bytes are stored on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Plain text.
+    None,
+    /// gzip (one or more members), recognised by its magic bytes whatever the name.
+    Gzip,
+}
+
+/// What vigil recorded about a file when it opened it.
+#[derive(Debug, Clone)]
+pub struct SourceMeta {
+    /// The path as given or found.
+    pub path: PathBuf,
+    /// Size on disk when opened.
+    pub size: u64,
+    /// Modification time when opened.
+    pub mtime: Option<SystemTime>,
+    /// Compression.
+    pub compression: Compression,
+}
+
+/// A read-only memory map of a file's first `len` bytes, protected against truncation.
+pub struct MappedFile {
+    guard: Option<MapGuard>,
+    map: Mmap,
+}
+
+impl MappedFile {
+    /// The mapped bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.map
+    }
+
+    /// Whether the file shrank under the map while it was read (the bytes past the new end then
+    /// read as zeros; the caller must not trust what it parsed).
+    pub fn truncated(&self) -> bool {
+        self.guard.as_ref().is_some_and(MapGuard::truncated)
+    }
+}
+
+impl std::fmt::Debug for MappedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MappedFile").field("len", &self.map.len()).finish()
+    }
+}
+
+/// How the bytes will be delivered.
+pub enum Body {
+    /// The whole file at once.
+    Mapped(MappedFile),
+    /// A stream to be cut into segments.
+    Stream(SegmentReader),
+}
+
+/// An opened source.
+pub struct Source {
+    /// What was recorded at open.
+    pub meta: SourceMeta,
+    /// The bytes.
+    pub body: Body,
+}
+
+impl Source {
+    /// Opens `path` read-only, mapping it when it is a non-empty regular uncompressed file.
+    pub fn open(path: &Path) -> Result<Source> {
+        Self::open_with(path, true)
+    }
+
+    /// Opens `path` read-only as a stream, never mapping it.
+    pub fn open_stream(path: &Path) -> Result<Source> {
+        Self::open_with(path, false)
+    }
+
+    fn open_with(path: &Path, allow_map: bool) -> Result<Source> {
+        let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let md = file.metadata().map_err(|e| Error::io(path, e))?;
+        if md.is_dir() {
+            return Err(Error::io(path, std::io::Error::other("is a directory")));
+        }
+        let mut magic = [0u8; 2];
+        let got = read_prefix(&mut file, &mut magic).map_err(|e| Error::io(path, e))?;
+        let compression = if got == 2 && magic == [0x1f, 0x8b] { Compression::Gzip } else { Compression::None };
+        let meta = SourceMeta {
+            path: path.to_path_buf(),
+            size: md.len(),
+            mtime: md.modified().ok(),
+            compression,
+        };
+        // Reopen so the stream starts at byte 0 (the file may be a pipe that cannot seek).
+        let reopen = || File::open(path).map_err(|e| Error::io(path, e));
+        let body = match compression {
+            Compression::Gzip => {
+                let decoder = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, reopen()?));
+                Body::Stream(SegmentReader::new(path, Box::new(decoder), true, None))
+            }
+            Compression::None => {
+                let mapped = if allow_map && md.is_file() && md.len() > 0 {
+                    map_file(&file, md.len())
+                } else {
+                    None
+                };
+                match mapped {
+                    Some(m) => Body::Mapped(m),
+                    None => {
+                        let limit = md.is_file().then_some(md.len());
+                        Body::Stream(SegmentReader::new(path, Box::new(reopen()?), false, limit))
+                    }
+                }
+            }
+        };
+        Ok(Source { meta, body })
+    }
+}
+
+fn read_prefix(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match file.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+fn map_file(file: &File, len: u64) -> Option<MappedFile> {
+    let len = usize::try_from(len).ok()?;
+    // SAFETY: the map is read-only and private to this process. Another process may append to or
+    // truncate the file while it is mapped: appends past `len` are not visible (only `len` bytes
+    // are mapped), and a truncation is caught by the SIGBUS guard registered below, which turns
+    // the vanished pages into zeros and flags the map so the caller re-reads the file.
+    let map = unsafe { MmapOptions::new().len(len).map(file) }.ok()?;
+    let guard = MapGuard::register(map.as_ptr(), map.len());
+    guard.as_ref()?;
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Some(MappedFile { guard, map })
+}
+
+/// A line-aligned piece of a stream.
+#[derive(Debug)]
+pub struct Segment {
+    /// Whole lines (the last may lack its newline at end of stream).
+    pub data: Vec<u8>,
+    /// Offset of `data[0]` in the (decompressed) stream.
+    pub offset: u64,
+}
+
+/// Cuts a byte stream into segments that end on line boundaries.
+pub struct SegmentReader {
+    path: PathBuf,
+    inner: Box<dyn Read + Send>,
+    gzip: bool,
+    remaining: Option<u64>,
+    carry: Vec<u8>,
+    offset: u64,
+    done: bool,
+}
+
+impl SegmentReader {
+    /// Wraps `inner`; `limit` caps how many bytes are read (the size seen at open).
+    pub fn new(path: &Path, inner: Box<dyn Read + Send>, gzip: bool, limit: Option<u64>) -> Self {
+        SegmentReader {
+            path: path.to_path_buf(),
+            inner,
+            gzip,
+            remaining: limit,
+            carry: Vec::new(),
+            offset: 0,
+            done: false,
+        }
+    }
+
+    /// The next segment, `None` at end of stream.
+    pub fn next_segment(&mut self) -> Result<Option<Segment>> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut buf = std::mem::take(&mut self.carry);
+        buf.reserve(SEGMENT_BYTES + (1 << 16));
+        loop {
+            let want = match self.remaining {
+                Some(0) => 0,
+                Some(r) => (SEGMENT_BYTES as u64).min(r) as usize,
+                None => SEGMENT_BYTES,
+            };
+            let start = buf.len();
+            let n = if want == 0 {
+                0
+            } else {
+                buf.resize(start + want, 0);
+                let n = loop {
+                    match self.inner.read(&mut buf[start..]) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            buf.truncate(start);
+                            self.done = true;
+                            return Err(if self.gzip {
+                                Error::Gzip {
+                                    path: self.path.clone(),
+                                    offset: self.offset + start as u64,
+                                    source: e,
+                                }
+                            } else {
+                                Error::io(&self.path, e)
+                            });
+                        }
+                    }
+                };
+                buf.truncate(start + n);
+                n
+            };
+            if let Some(r) = self.remaining.as_mut() {
+                *r -= n as u64;
+            }
+            if n == 0 {
+                self.done = true;
+                if buf.is_empty() {
+                    return Ok(None);
+                }
+                return Ok(Some(self.emit(buf)));
+            }
+            if buf.len() >= SEGMENT_BYTES {
+                if let Some(nl) = memchr::memrchr(b'\n', &buf) {
+                    self.carry = buf[nl + 1..].to_vec();
+                    buf.truncate(nl + 1);
+                    return Ok(Some(self.emit(buf)));
+                }
+                if buf.len() > MAX_BUFFERED_LINE {
+                    self.done = true;
+                    return Err(Error::io(
+                        &self.path,
+                        std::io::Error::other(format!(
+                            "no line break in {} MiB at offset {}: not a line-oriented log",
+                            buf.len() >> 20,
+                            self.offset
+                        )),
+                    ));
+                }
+            }
+        }
+    }
+
+    fn emit(&mut self, data: Vec<u8>) -> Segment {
+        let seg = Segment {
+            offset: self.offset,
+            data,
+        };
+        self.offset += seg.data.len() as u64;
+        seg
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    #[test]
+    fn segments_end_on_newlines_and_keep_offsets() {
+        let mut text = Vec::new();
+        let mut n = 0;
+        while text.len() < SEGMENT_BYTES * 2 + 100 {
+            writeln!(text, "line {n} with some padding to make it longer than a few bytes").expect("write");
+            n += 1;
+        }
+        text.extend_from_slice(b"last line without newline");
+        let mut reader = SegmentReader::new(Path::new("mem"), Box::new(std::io::Cursor::new(text.clone())), false, None);
+        let mut joined = Vec::new();
+        while let Some(seg) = reader.next_segment().expect("segment") {
+            assert_eq!(seg.offset as usize, joined.len());
+            joined.extend_from_slice(&seg.data);
+            if joined.len() < text.len() {
+                assert_eq!(seg.data.last(), Some(&b'\n'));
+            }
+        }
+        assert_eq!(joined, text);
+    }
+
+    #[test]
+    fn gzip_is_recognised_by_magic_not_name() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("access.log.1");
+        let mut enc = flate2::write::GzEncoder::new(File::create(&path).expect("create"), flate2::Compression::fast());
+        enc.write_all(b"a\nb\n").expect("write");
+        enc.finish().expect("finish");
+        let src = Source::open(&path).expect("open");
+        assert_eq!(src.meta.compression, Compression::Gzip);
+        let Body::Stream(mut r) = src.body else { panic!("gzip must stream") };
+        assert_eq!(r.next_segment().expect("seg").expect("some").data, b"a\nb\n");
+    }
+}
