@@ -1,0 +1,177 @@
+//! Building polars DataFrames from parsed batches.
+//!
+//! Numeric columns are handed to polars without copying (one arrow chunk per parsed batch);
+//! dictionary columns become `Categorical` columns whose ids are the parser's own, so no string is
+//! hashed twice; null values are the parser's sentinels turned into validity bitmaps.
+
+use polars::prelude::*;
+use polars_arrow::array::{MutableBinaryViewArray, PrimitiveArray, Utf8ViewArray};
+use polars_arrow::bitmap::Bitmap;
+use vigil_parsers::ingest::WebTable;
+use vigil_parsers::intern::Dict;
+use vigil_parsers::web::{Action, NULL_U32, NULL_U64, TextColumn, WebBatch, WebColumn};
+
+/// Turns the web records of an ingest into a DataFrame with the kept columns, in frame order.
+///
+/// Consumes the table so that each column's memory moves into polars instead of being copied.
+pub fn web_frame(table: WebTable) -> PolarsResult<DataFrame> {
+    let WebTable {
+        columns,
+        mut batches,
+        batch_source,
+        dicts,
+    } = table;
+    let height: usize = batches.iter().map(|b| b.rows).sum();
+    let mut out: Vec<Column> = Vec::new();
+    for column in columns.iter() {
+        let name = PlSmallStr::from_static(column.name());
+        let series = match column {
+            WebColumn::Ts => {
+                let ca = Int64Chunked::from_chunk_iter(
+                    name,
+                    batches.iter_mut().map(|b| PrimitiveArray::from_vec(std::mem::take(&mut b.ts))),
+                );
+                ca.into_datetime(TimeUnit::Milliseconds, None).into_series()
+            }
+            WebColumn::Source => UInt32Chunked::from_chunk_iter(
+                name,
+                batches
+                    .iter()
+                    .zip(&batch_source)
+                    .map(|(b, &s)| PrimitiveArray::from_vec(vec![s; b.rows])),
+            )
+            .into_series(),
+            WebColumn::Line => u64_column(name, &mut batches, |b| &mut b.line, false),
+            WebColumn::Offset => u64_column(name, &mut batches, |b| &mut b.offset, false),
+            WebColumn::Port => u32_column(name, &mut batches, |b| &mut b.port),
+            WebColumn::Status => u32_column(name, &mut batches, |b| &mut b.status),
+            WebColumn::BytesIn => u64_column(name, &mut batches, |b| &mut b.bytes_in, true),
+            WebColumn::BytesOut => u64_column(name, &mut batches, |b| &mut b.bytes_out, true),
+            WebColumn::DurationMs => u64_column(name, &mut batches, |b| &mut b.duration_ms, true),
+            WebColumn::Action => {
+                let mut dict = Dict::new();
+                for a in Action::ALL {
+                    dict.intern(a.as_str().as_bytes());
+                }
+                categorical(name, &dict, batches.iter_mut().map(|b| std::mem::take(&mut b.action)))?
+            }
+            WebColumn::Path => text_column(name, &mut batches, |b| &mut b.path),
+            WebColumn::Query => text_column(name, &mut batches, |b| &mut b.query),
+            WebColumn::Referer => text_column(name, &mut batches, |b| &mut b.referer),
+            WebColumn::UserAgent => text_column(name, &mut batches, |b| &mut b.user_agent),
+            WebColumn::SearchTerms => text_column(name, &mut batches, |b| &mut b.search_terms),
+            cat => {
+                let dict = dicts
+                    .iter()
+                    .find(|(c, _)| *c == cat)
+                    .map(|(_, d)| d)
+                    .ok_or_else(|| polars_err!(ComputeError: "no dictionary for column {}", cat.name()))?;
+                let ids = batches.iter_mut().map(|b| {
+                    let col = b
+                        .cat_columns_mut()
+                        .into_iter()
+                        .find(|(c, _)| *c == cat)
+                        .map(|(_, col)| std::mem::take(&mut col.ids));
+                    col.unwrap_or_default()
+                });
+                categorical(name, dict, ids)?
+            }
+        };
+        out.push(series.into_column());
+    }
+    DataFrame::new(height, out)
+}
+
+fn validity_u64(v: &[u64]) -> Option<Bitmap> {
+    v.contains(&NULL_U64).then(|| v.iter().map(|&x| x != NULL_U64).collect())
+}
+
+fn validity_u32(v: &[u32]) -> Option<Bitmap> {
+    v.contains(&NULL_U32).then(|| v.iter().map(|&x| x != NULL_U32).collect())
+}
+
+fn u64_column(
+    name: PlSmallStr,
+    batches: &mut [WebBatch],
+    field: impl Fn(&mut WebBatch) -> &mut Vec<u64>,
+    nullable: bool,
+) -> Series {
+    UInt64Chunked::from_chunk_iter(
+        name,
+        batches.iter_mut().map(|b| {
+            let v = std::mem::take(field(b));
+            let validity = if nullable { validity_u64(&v) } else { None };
+            PrimitiveArray::from_vec(v).with_validity(validity)
+        }),
+    )
+    .into_series()
+}
+
+fn u32_column(name: PlSmallStr, batches: &mut [WebBatch], field: impl Fn(&mut WebBatch) -> &mut Vec<u32>) -> Series {
+    UInt32Chunked::from_chunk_iter(
+        name,
+        batches.iter_mut().map(|b| {
+            let v = std::mem::take(field(b));
+            let validity = validity_u32(&v);
+            PrimitiveArray::from_vec(v).with_validity(validity)
+        }),
+    )
+    .into_series()
+}
+
+fn text_column(
+    name: PlSmallStr,
+    batches: &mut [WebBatch],
+    field: impl Fn(&mut WebBatch) -> &mut TextColumn,
+) -> Series {
+    StringChunked::from_chunk_iter(
+        name,
+        batches.iter_mut().map(|b| {
+            let t = std::mem::take(field(b));
+            let mut arr = MutableBinaryViewArray::<str>::with_capacity(t.len());
+            for i in 0..t.len() {
+                if t.valid[i] {
+                    arr.push_value(String::from_utf8_lossy(t.get(i)));
+                } else {
+                    arr.push_null();
+                }
+            }
+            Utf8ViewArray::from(arr)
+        }),
+    )
+    .into_series()
+}
+
+/// A Categorical column from per-batch id vectors and the dictionary they index.
+fn categorical(name: PlSmallStr, dict: &Dict, ids: impl Iterator<Item = Vec<u32>>) -> PolarsResult<Series> {
+    let categories = Categories::random(PlSmallStr::from_static("vigil"), CategoricalPhysical::U32);
+    let mapping = categories.mapping();
+    // Ids match the dictionary's unless two byte strings decode to the same lossy UTF-8 text.
+    let mut remap: Option<Vec<u32>> = None;
+    for (i, s) in dict.iter().enumerate() {
+        let cat = mapping.insert_cat(&String::from_utf8_lossy(s))?;
+        if cat as usize != i || remap.is_some() {
+            remap.get_or_insert_with(|| (0..i as u32).collect()).push(cat);
+        }
+    }
+    let phys = UInt32Chunked::from_chunk_iter(
+        name,
+        ids.map(|mut v| {
+            if let Some(remap) = &remap {
+                for id in &mut v {
+                    if *id != NULL_U32 {
+                        *id = remap[*id as usize];
+                    }
+                }
+            }
+            let validity = validity_u32(&v);
+            PrimitiveArray::from_vec(v).with_validity(validity)
+        }),
+    );
+    let dtype = DataType::Categorical(categories, mapping);
+    // SAFETY: every non-null id was produced by interning into `dict`, whose strings were all
+    // inserted into `mapping` above (through `remap` where ids differ), and the physical type is
+    // the U32 the categories were created with.
+    let ca = unsafe { Categorical32Chunked::from_cats_and_dtype_unchecked(phys, dtype) };
+    Ok(ca.into_series())
+}
