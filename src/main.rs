@@ -1,1 +1,5 @@
-fn main(){}
+//! The `vigil` command.
+
+fn main() -> std::process::ExitCode {
+    vigil::cli::main()
+}

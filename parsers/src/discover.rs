@@ -9,8 +9,19 @@ use std::path::{Path, PathBuf};
 
 use crate::{Error, Result};
 
+/// A file to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Its path.
+    pub path: PathBuf,
+    /// Named on the command line itself, rather than found in a directory or by a glob. A file
+    /// that was only found is skipped (and reported) when it is not a recognised log, the way
+    /// Squid's `cache.log` sits beside `access.log`.
+    pub explicit: bool,
+}
+
 /// Expands `inputs` into the files to read, in reading order.
-pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+pub fn expand(inputs: &[PathBuf]) -> Result<Vec<Found>> {
     let mut found = Vec::new();
     for input in inputs {
         let text = input.to_string_lossy();
@@ -22,7 +33,7 @@ pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
             let mut matched = 0;
             for p in paths {
                 let p = p.map_err(|e| Error::io(e.path().to_path_buf(), std::io::Error::other(e.to_string())))?;
-                collect(&p, &mut found)?;
+                collect(&p, false, &mut found)?;
                 matched += 1;
             }
             if matched == 0 {
@@ -32,18 +43,28 @@ pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
                 });
             }
         } else {
-            collect(input, &mut found)?;
+            collect(input, true, &mut found)?;
         }
     }
     let mut seen = HashSet::new();
-    found.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
-    Ok(order_rotated(found))
+    found.retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
+    let explicit: HashSet<PathBuf> = found.iter().filter(|f| f.explicit).map(|f| f.path.clone()).collect();
+    Ok(order_rotated(found.into_iter().map(|f| f.path).collect())
+        .into_iter()
+        .map(|path| Found {
+            explicit: explicit.contains(&path),
+            path,
+        })
+        .collect())
 }
 
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+fn collect(path: &Path, explicit: bool, out: &mut Vec<Found>) -> Result<()> {
     let md = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if !md.is_dir() {
-        out.push(path.to_path_buf());
+        out.push(Found {
+            path: path.to_path_buf(),
+            explicit,
+        });
         return Ok(());
     }
     let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
@@ -53,7 +74,7 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         .collect();
     entries.sort();
     for entry in entries {
-        collect(&entry, out)?;
+        collect(&entry, false, out)?;
     }
     Ok(())
 }
@@ -123,6 +144,10 @@ mod tests {
         v.iter().map(|p| p.file_name().expect("name").to_string_lossy().into_owned()).collect()
     }
 
+    fn found_names(v: &[Found]) -> Vec<String> {
+        names(&v.iter().map(|f| f.path.clone()).collect::<Vec<_>>())
+    }
+
     #[test]
     fn rotated_sets_oldest_first() {
         let input: Vec<PathBuf> = ["access.log", "access.log.1", "access.log.10.gz", "access.log.2.gz", "cache.log", "access.log.3"]
@@ -152,9 +177,12 @@ mod tests {
             std::fs::write(&p, "x\n").expect("write");
         }
         let all = expand(&[dir.path().to_path_buf()]).expect("expand");
-        assert_eq!(names(&all), ["access.log.1", "access.log", "x.log"]);
+        assert_eq!(found_names(&all), ["access.log.1", "access.log", "x.log"]);
+        assert!(all.iter().all(|f| !f.explicit));
         let globbed = expand(&[dir.path().join("access*")]).expect("glob");
-        assert_eq!(names(&globbed), ["access.log.1", "access.log"]);
+        assert_eq!(found_names(&globbed), ["access.log.1", "access.log"]);
+        let named = expand(&[dir.path().join("access.log")]).expect("named");
+        assert!(named[0].explicit);
         let twice = expand(&[dir.path().join("access.log"), dir.path().join("access.log")]).expect("dupes");
         assert_eq!(twice.len(), 1);
         assert!(matches!(expand(&[dir.path().join("nope.log")]), Err(Error::NotFound { .. })));

@@ -102,6 +102,8 @@ pub struct SourceReport {
     pub rejects_not_kept: u64,
     /// Problems that stopped the source being read completely.
     pub error: Option<String>,
+    /// Why a file found in a directory or by a glob was not read (it is not a recognised log).
+    pub skipped: Option<String>,
     /// Things the user should know (file changed while read, …).
     pub warnings: Vec<String>,
     /// Wall time spent on this source.
@@ -128,6 +130,7 @@ impl SourceReport {
             rejects: Vec::new(),
             rejects_not_kept: 0,
             error: None,
+            skipped: None,
             warnings: Vec::new(),
             seconds: 0.0,
         }
@@ -203,19 +206,19 @@ pub struct Totals {
 /// Fails only when the inputs cannot be expanded (a missing path, an empty glob); a source that
 /// cannot be read or recognised is reported in its [`SourceReport::error`] and the rest are read.
 pub fn ingest(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Ingest> {
-    let paths = discover::expand(inputs)?;
-    Ok(ingest_files(&paths, opts))
+    let found = discover::expand(inputs)?;
+    Ok(ingest_files(&found, opts))
 }
 
 /// Reads exactly these files, in this order.
-pub fn ingest_files(paths: &[PathBuf], opts: &IngestOptions) -> Ingest {
+pub fn ingest_files(found: &[discover::Found], opts: &IngestOptions) -> Ingest {
     let started = Instant::now();
-    let mut sources = Vec::with_capacity(paths.len());
+    let mut sources = Vec::with_capacity(found.len());
     let mut batches = Vec::new();
     let mut batch_source = Vec::new();
-    for (i, path) in paths.iter().enumerate() {
+    for (i, f) in found.iter().enumerate() {
         let id = u32::try_from(i).unwrap_or(u32::MAX);
-        let (report, mut got) = read_source(id, path, opts);
+        let (report, mut got) = read_source(id, &f.path, f.explicit, opts);
         batch_source.extend(std::iter::repeat_n(id, got.len()));
         batches.append(&mut got);
         sources.push(report);
@@ -236,13 +239,14 @@ pub fn ingest_files(paths: &[PathBuf], opts: &IngestOptions) -> Ingest {
 /// Parsing state of one source.
 struct SourceRun<'o> {
     opts: &'o IngestOptions,
+    explicit: bool,
     ctx: TimeContext,
     format: Option<Format>,
     report: SourceReport,
     batches: Vec<WebBatch>,
 }
 
-fn read_source(id: u32, path: &Path, opts: &IngestOptions) -> (SourceReport, Vec<WebBatch>) {
+fn read_source(id: u32, path: &Path, explicit: bool, opts: &IngestOptions) -> (SourceReport, Vec<WebBatch>) {
     let started = Instant::now();
     let mut report = SourceReport::new(id, path);
     let source = match Source::open(path) {
@@ -257,6 +261,7 @@ fn read_source(id: u32, path: &Path, opts: &IngestOptions) -> (SourceReport, Vec
     report.compressed = source.meta.compression == crate::source::Compression::Gzip;
     let mut run = SourceRun {
         opts,
+        explicit,
         ctx: TimeContext::new(opts.tz, source.meta.mtime),
         format: opts.format,
         report,
@@ -265,6 +270,10 @@ fn read_source(id: u32, path: &Path, opts: &IngestOptions) -> (SourceReport, Vec
     match source.body {
         Body::Mapped(map) => {
             run.choose_format(&map.bytes()[..map.bytes().len().min(SNIFF_BYTES)]);
+            if run.report.skipped.is_some() {
+                run.report.seconds = started.elapsed().as_secs_f64();
+                return (run.report, Vec::new());
+            }
             run.parse_segment(map.bytes(), 0);
             if map.truncated() {
                 drop(map);
@@ -272,6 +281,7 @@ fn read_source(id: u32, path: &Path, opts: &IngestOptions) -> (SourceReport, Vec
                 // Start again from what is there now, as a stream.
                 let mut again = SourceRun {
                     opts,
+                    explicit,
                     ctx: run.ctx,
                     format: run.format,
                     report: SourceReport::new(id, path),
@@ -333,6 +343,7 @@ impl SourceRun<'_> {
                 self.format = Some(s.format);
                 self.report.sniffed = Some(s);
             }
+            Err(detail) if !self.explicit => self.report.skipped = Some(detail),
             Err(detail) => {
                 self.report.error = Some(
                     Error::UnknownFormat {
@@ -367,6 +378,9 @@ impl SourceRun<'_> {
                     Ok(seg) => {
                         if self.format.is_none() && self.report.lines == 0 && self.report.error.is_none() {
                             self.choose_format(&seg.data[..seg.data.len().min(SNIFF_BYTES)]);
+                            if self.report.skipped.is_some() {
+                                break;
+                            }
                         }
                         self.parse_segment(&seg.data, seg.offset);
                     }

@@ -23,16 +23,19 @@ pub enum Action {
     Redirected = 3,
     /// Failed for a reason other than policy (aborted, invalid request, upstream error).
     Error = 4,
+    /// Refused until the client authenticates (a proxy's `407` challenge, not a policy block).
+    AuthRequired = 5,
 }
 
 impl Action {
     /// Every action, in id order.
-    pub const ALL: [Action; 5] = [
+    pub const ALL: [Action; 6] = [
         Action::Allowed,
         Action::Blocked,
         Action::Warned,
         Action::Redirected,
         Action::Error,
+        Action::AuthRequired,
     ];
 
     /// The name used in frames and exports.
@@ -43,6 +46,7 @@ impl Action {
             Action::Warned => "warned",
             Action::Redirected => "redirected",
             Action::Error => "error",
+            Action::AuthRequired => "auth-required",
         }
     }
 }

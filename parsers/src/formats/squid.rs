@@ -113,9 +113,12 @@ fn result_status(s: &[u8]) -> Option<(&[u8], u16)> {
     Some((code, v))
 }
 
-/// The decision a Squid result code records.
+/// The decision a Squid result code records: `DENIED` is a block except for the `407`
+/// authentication challenge, which NTLM and Negotiate clients meet on every new connection.
 pub fn action(result: &[u8], status: u16) -> Action {
-    if memchr::memmem::find(result, b"DENIED").is_some() {
+    if status == 407 {
+        Action::AuthRequired
+    } else if memchr::memmem::find(result, b"DENIED").is_some() {
         Action::Blocked
     } else if memchr::memmem::find(result, b"REDIRECT").is_some() {
         Action::Redirected
@@ -275,7 +278,7 @@ mod tests {
             Case {
                 line: "1700000007.000      0 10.0.0.12 TCP_DENIED/407 3800 CONNECT [2001:db8::443]:443 - HIER_NONE/- text/html",
                 ts: 1_700_000_007_000, elapsed: Some(0), client: "10.0.0.12", result: "TCP_DENIED", status: 407,
-                action: Action::Blocked, bytes: 3800, method: Some("CONNECT"), scheme: None, host: Some("2001:db8::443"),
+                action: Action::AuthRequired, bytes: 3800, method: Some("CONNECT"), scheme: None, host: Some("2001:db8::443"),
                 port: Some(443), path: "", query: None, user: None, hierarchy: Some("HIER_NONE"), peer: None, mime: Some("text/html"),
             },
         ];

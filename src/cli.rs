@@ -1,0 +1,254 @@
+//! Command-line arguments, validated into each command's options, and exit codes.
+//!
+//! Exit codes (also in `vigil --help`):
+//! - 0: success;
+//! - 1: partial: some sources could not be read or recognised (the output covers the rest);
+//! - 2: failure: bad arguments, missing files, or no input could be read.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::commands;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  partial: some sources could not be read or recognised (the output covers the rest)
+  2  failure: bad arguments, missing files, or no input could be read
+
+Paths may be files (plain or gzip), directories (read recursively) or quoted globs; rotated sets
+such as access.log, access.log.1, access.log.2.gz are read oldest first.";
+
+/// vigil: log analysis for a school's network manager.
+#[derive(Debug, Parser)]
+#[command(name = "vigil", version, about, after_help = AFTER_HELP, arg_required_else_help = true)]
+pub struct Cli {
+    /// Worker threads for parsing and queries (default: one per core).
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// vigil's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read logs and report, per source and in total, what parsed and what did not.
+    Ingest(IngestArgs),
+    /// Per-user, per-host or per-client totals of requests, bytes and blocked requests.
+    Top(TopArgs),
+    /// Write a realistic, deterministic week of logs for a fictional school, with planted incidents.
+    Generate(GenerateArgs),
+}
+
+/// How to read the inputs.
+#[derive(Debug, Args, Clone)]
+pub struct InputArgs {
+    /// Log files, directories or quoted globs.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Log format of every input (auto: recognise each file from its first lines).
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    pub format: FormatArg,
+    /// The school's time zone, for logs that record local time.
+    #[arg(long, default_value = "Europe/London", value_name = "ZONE")]
+    pub tz: String,
+}
+
+/// `--format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Recognise each file.
+    Auto,
+    /// Squid native access.log (also inside syslog).
+    Squid,
+    /// Apache/NCSA common or combined, including Squid's `logformat combined`.
+    Combined,
+}
+
+/// `vigil ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// What to read.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output style.
+    #[arg(long, value_enum, default_value_t = IngestOutput::Table)]
+    pub output: IngestOutput,
+    /// How many rejected lines to show per source in the table (JSON lists up to 100000).
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub show_rejects: usize,
+}
+
+/// `vigil ingest --output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IngestOutput {
+    /// Aligned text.
+    Table,
+    /// One JSON object.
+    Json,
+}
+
+/// `vigil top`.
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    /// What to total by.
+    #[arg(value_enum)]
+    pub key: TopKeyArg,
+    /// What to rank by.
+    #[arg(long, value_enum, default_value_t = TopByArg::Bytes)]
+    pub by: TopByArg,
+    /// How many rows (0: all).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
+    /// Output style.
+    #[arg(long, value_enum, default_value_t = TableOutput::Table)]
+    pub output: TableOutput,
+    /// What to read.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `vigil top` keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TopKeyArg {
+    /// Authenticated user (`-` for unauthenticated requests).
+    Users,
+    /// Requested host.
+    Hosts,
+    /// Client address.
+    Clients,
+}
+
+/// `vigil top --by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TopByArg {
+    /// Bytes sent to the client.
+    Bytes,
+    /// Requests.
+    Requests,
+    /// Blocked requests.
+    Blocked,
+}
+
+/// Output style of tabular commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableOutput {
+    /// Aligned text.
+    Table,
+    /// CSV with a header row.
+    Csv,
+    /// A JSON array of objects.
+    Json,
+}
+
+/// `vigil generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Directory to write into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// School days (Monday to Friday) to generate.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub days: u32,
+    /// First day (YYYY-MM-DD); a weekend start moves to the Monday.
+    #[arg(long, default_value = "2026-11-16", value_name = "DATE")]
+    pub start: chrono::NaiveDate,
+    /// Number of pupils.
+    #[arg(long, default_value_t = 600, value_name = "N")]
+    pub pupils: usize,
+    /// Number of staff.
+    #[arg(long, default_value_t = 80, value_name = "N")]
+    pub staff: usize,
+    /// Number of guest devices on the visitor Wi-Fi.
+    #[arg(long, default_value_t = 12, value_name = "N")]
+    pub guests: usize,
+    /// Seed for every random choice (same seed, same logs).
+    #[arg(long, default_value_t = 20261116, value_name = "S")]
+    pub seed: u64,
+    /// Multiplies everyone's request rate (1 is a light, sampled volume; ~80 is a busy school).
+    #[arg(long, default_value_t = 1.0, value_name = "F")]
+    pub scale: f64,
+    /// Aim for about this many web log lines in total (sets --scale).
+    #[arg(long, value_name = "N", conflicts_with = "scale")]
+    pub lines: Option<u64>,
+    /// Write one access.log instead of a daily rotated set.
+    #[arg(long)]
+    pub no_rotate: bool,
+}
+
+/// How a command ended, mapped onto the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything was read.
+    Ok,
+    /// Some sources could not be read.
+    Partial,
+    /// Nothing usable.
+    Failed,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(o: Outcome) -> ExitCode {
+        ExitCode::from(match o {
+            Outcome::Ok => 0,
+            Outcome::Partial => 1,
+            Outcome::Failed => 2,
+        })
+    }
+}
+
+/// Parses arguments, runs the command and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(outcome) => outcome.into(),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "vigil: error: {e:#}");
+            Outcome::Failed.into()
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    if let Some(n) = cli.threads {
+        configure_threads(n)?;
+    }
+    match cli.command {
+        Command::Ingest(args) => commands::ingest::run(&args),
+        Command::Top(args) => commands::top::run(&args),
+        Command::Generate(args) => commands::generate::run(&args),
+    }
+}
+
+/// Sizes rayon's pool and polars' pool to `n` threads (before either is first used).
+fn configure_threads(n: usize) -> anyhow::Result<()> {
+    anyhow::ensure!(n > 0, "--threads must be at least 1");
+    // SAFETY: called from `run` before any other thread of this process exists, so nothing can
+    // read the environment concurrently.
+    unsafe { std::env::set_var("POLARS_MAX_THREADS", n.to_string()) };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global()
+        .map_err(|e| anyhow::anyhow!("cannot size the thread pool: {e}"))
+}

@@ -1,0 +1,78 @@
+//! One module per command.
+
+pub mod generate;
+pub mod ingest;
+pub mod top;
+
+use anyhow::Context;
+use vigil_parsers::Format;
+use vigil_parsers::ingest::{Ingest, IngestOptions};
+use vigil_parsers::web::WebColumns;
+
+use crate::cli::{FormatArg, InputArgs, Outcome};
+
+/// Reads the inputs keeping `columns`; reports unreadable sources on stderr.
+pub fn read_inputs(input: &InputArgs, columns: WebColumns) -> anyhow::Result<Ingest> {
+    let opts = IngestOptions {
+        format: match input.format {
+            FormatArg::Auto => None,
+            FormatArg::Squid => Some(Format::Squid),
+            FormatArg::Combined => Some(Format::Combined),
+        },
+        tz: vigil_parsers::time::parse_tz(&input.tz)?,
+        columns,
+        ..IngestOptions::default()
+    };
+    vigil_parsers::ingest::ingest(&input.paths, &opts).context("reading the inputs")
+}
+
+/// The outcome of an ingest: failed when nothing parsed and some source failed, partial when
+/// some source failed.
+pub fn outcome_of(ingest: &Ingest) -> Outcome {
+    let failed = ingest.sources.iter().filter(|s| s.error.is_some()).count();
+    let parsed: u64 = ingest.sources.iter().map(|s| s.parsed).sum();
+    if failed == 0 {
+        Outcome::Ok
+    } else if parsed == 0 {
+        Outcome::Failed
+    } else {
+        Outcome::Partial
+    }
+}
+
+/// One line per problem source on stderr (for commands whose stdout is data).
+pub fn warn_sources(ingest: &Ingest) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let skipped: Vec<String> = ingest
+        .sources
+        .iter()
+        .filter(|s| s.skipped.is_some())
+        .map(|s| s.path.display().to_string())
+        .collect();
+    if !skipped.is_empty() {
+        let _ = writeln!(
+            err,
+            "vigil: skipped {} file(s) found in directories that are not recognised logs: {}",
+            skipped.len(),
+            skipped.join(", ")
+        );
+    }
+    for s in &ingest.sources {
+        if let Some(e) = &s.error {
+            let _ = writeln!(err, "vigil: {e}");
+        }
+        for w in &s.warnings {
+            let _ = writeln!(err, "vigil: {}: {w}", s.path.display());
+        }
+        if s.rejected > 0 && s.error.is_none() {
+            let _ = writeln!(
+                err,
+                "vigil: {}: {} of {} lines rejected (vigil ingest lists them)",
+                s.path.display(),
+                s.rejected,
+                s.lines
+            );
+        }
+    }
+}

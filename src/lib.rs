@@ -1,0 +1,9 @@
+//! # vigil
+//!
+//! The `vigil` binary's library: command-line interface, commands and (later) the dashboard.
+//! Parsing lives in `vigil-parsers`, analyses in `vigil-queries`.
+
+pub mod cli;
+pub mod commands;
+pub mod generate;
+pub mod output;
