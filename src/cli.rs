@@ -57,6 +57,9 @@ pub struct InputArgs {
     /// The school's time zone, for logs that record local time.
     #[arg(long, default_value = "Europe/London", value_name = "ZONE")]
     pub tz: String,
+    /// Read files instead of memory-mapping them (for network or FUSE file systems).
+    #[arg(long)]
+    pub no_mmap: bool,
 }
 
 /// `--format` values.
@@ -212,7 +215,12 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match run(cli) {
+    let sampler = crate::memstats::MemSampler::from_env();
+    let result = run(cli);
+    if let Some(s) = sampler {
+        s.finish();
+    }
+    match result {
         Ok(outcome) => outcome.into(),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {

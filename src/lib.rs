@@ -6,4 +6,5 @@
 pub mod cli;
 pub mod commands;
 pub mod generate;
+pub mod memstats;
 pub mod output;

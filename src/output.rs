@@ -43,13 +43,13 @@ impl Table {
         }
         let line = |cells: &[String], out: &mut dyn Write| -> std::io::Result<()> {
             let mut text = String::new();
-            for i in 0..n {
+            for (i, (width, (_, align))) in widths.iter().zip(&self.header).enumerate() {
                 let cell = cells.get(i).map_or("", String::as_str);
-                let pad = widths[i].saturating_sub(cell.chars().count());
+                let pad = width.saturating_sub(cell.chars().count());
                 if i > 0 {
                     text.push_str("  ");
                 }
-                match self.header[i].1 {
+                match align {
                     Align::Left => {
                         text.push_str(cell);
                         text.extend(std::iter::repeat_n(' ', pad));
@@ -89,7 +89,11 @@ pub fn human_bytes(n: u64) -> String {
         v /= 1024.0;
         u += 1;
     }
-    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
 }
 
 /// A count with thousands separators: `1234567` → `1,234,567`.
@@ -97,7 +101,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -128,6 +132,9 @@ mod tests {
         t.row(vec!["b".into(), "12345".into()]);
         let mut out = Vec::new();
         t.write(&mut out).expect("write");
-        assert_eq!(String::from_utf8(out).expect("utf8"), "KEY        N\nalice      5\nb      12345\n");
+        assert_eq!(
+            String::from_utf8(out).expect("utf8"),
+            "KEY        N\nalice      5\nb      12345\n"
+        );
     }
 }

@@ -93,7 +93,10 @@ enum Rank {
 /// The rotated set a file belongs to (its directory and base name) and its rank in it.
 fn rotation_key(path: &Path) -> (PathBuf, String, Rank) {
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut stem = name.as_str();
     for ext in [".gz", ".bz2", ".xz", ".zst"] {
         if let Some(s) = stem.strip_suffix(ext) {
@@ -101,12 +104,13 @@ fn rotation_key(path: &Path) -> (PathBuf, String, Rank) {
             break;
         }
     }
-    if let Some((base, n)) = stem.rsplit_once('.') {
-        if !n.is_empty() && n.len() <= 4 && n.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(n) = n.parse() {
-                return (dir, base.to_owned(), Rank::Numbered(std::cmp::Reverse(n)));
-            }
-        }
+    if let Some((base, n)) = stem.rsplit_once('.')
+        && !n.is_empty()
+        && n.len() <= 4
+        && n.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(n) = n.parse()
+    {
+        return (dir, base.to_owned(), Rank::Numbered(std::cmp::Reverse(n)));
     }
     if let Some((base, date)) = stem.rsplit_once(['-', '.', '_']) {
         let digits: String = date.chars().filter(char::is_ascii_digit).collect();
@@ -141,7 +145,9 @@ mod tests {
     use super::*;
 
     fn names(v: &[PathBuf]) -> Vec<String> {
-        v.iter().map(|p| p.file_name().expect("name").to_string_lossy().into_owned()).collect()
+        v.iter()
+            .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+            .collect()
     }
 
     fn found_names(v: &[Found]) -> Vec<String> {
@@ -150,13 +156,27 @@ mod tests {
 
     #[test]
     fn rotated_sets_oldest_first() {
-        let input: Vec<PathBuf> = ["access.log", "access.log.1", "access.log.10.gz", "access.log.2.gz", "cache.log", "access.log.3"]
-            .iter()
-            .map(|n| PathBuf::from("/var/log/squid").join(n))
-            .collect();
+        let input: Vec<PathBuf> = [
+            "access.log",
+            "access.log.1",
+            "access.log.10.gz",
+            "access.log.2.gz",
+            "cache.log",
+            "access.log.3",
+        ]
+        .iter()
+        .map(|n| PathBuf::from("/var/log/squid").join(n))
+        .collect();
         assert_eq!(
             names(&order_rotated(input)),
-            ["access.log.10.gz", "access.log.3", "access.log.2.gz", "access.log.1", "access.log", "cache.log"]
+            [
+                "access.log.10.gz",
+                "access.log.3",
+                "access.log.2.gz",
+                "access.log.1",
+                "access.log",
+                "cache.log"
+            ]
         );
         let dated: Vec<PathBuf> = ["access.log", "access.log-20261116.gz", "access.log-20261115.gz"]
             .iter()
@@ -185,7 +205,13 @@ mod tests {
         assert!(named[0].explicit);
         let twice = expand(&[dir.path().join("access.log"), dir.path().join("access.log")]).expect("dupes");
         assert_eq!(twice.len(), 1);
-        assert!(matches!(expand(&[dir.path().join("nope.log")]), Err(Error::NotFound { .. })));
-        assert!(matches!(expand(&[dir.path().join("nope*.log")]), Err(Error::Glob { .. })));
+        assert!(matches!(
+            expand(&[dir.path().join("nope.log")]),
+            Err(Error::NotFound { .. })
+        ));
+        assert!(matches!(
+            expand(&[dir.path().join("nope*.log")]),
+            Err(Error::Glob { .. })
+        ));
     }
 }

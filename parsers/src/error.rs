@@ -28,7 +28,9 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A compressed file could not be decompressed.
-    #[error("{path}: corrupt or truncated gzip data after {offset} decompressed bytes: {source} (the lines before it were read)")]
+    #[error(
+        "{path}: corrupt or truncated gzip data after {offset} decompressed bytes: {source} (the lines before it were read)"
+    )]
     Gzip {
         /// The file being read.
         path: PathBuf,

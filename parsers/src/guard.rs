@@ -124,9 +124,7 @@ extern "C" fn on_sigbus(signal: libc::c_int, info: *mut libc::siginfo_t, context
     unsafe {
         let previous = *std::ptr::addr_of!(PREVIOUS);
         match previous {
-            Some(prev)
-                if prev.sa_sigaction != libc::SIG_DFL && prev.sa_sigaction != libc::SIG_IGN =>
-            {
+            Some(prev) if prev.sa_sigaction != libc::SIG_DFL && prev.sa_sigaction != libc::SIG_IGN => {
                 if prev.sa_flags & libc::SA_SIGINFO != 0 {
                     let handler: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
                         std::mem::transmute(prev.sa_sigaction);

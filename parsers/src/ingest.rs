@@ -41,6 +41,8 @@ pub struct IngestOptions {
     pub columns: WebColumns,
     /// How many rejected lines are kept in detail per source (all are counted).
     pub max_rejects_kept: usize,
+    /// Memory-map regular files (off: read them, for file systems where mapping misbehaves).
+    pub mmap: bool,
 }
 
 impl Default for IngestOptions {
@@ -50,6 +52,7 @@ impl Default for IngestOptions {
             tz: crate::time::DEFAULT_TZ,
             columns: WebColumns::all(),
             max_rejects_kept: 100_000,
+            mmap: true,
         }
     }
 }
@@ -236,6 +239,22 @@ pub fn ingest_files(found: &[discover::Found], opts: &IngestOptions) -> Ingest {
     }
 }
 
+/// Parses an in-memory buffer of whole lines as one source would be, in parallel on the current
+/// rayon pool; for benchmarks, fuzzing and tests.
+pub fn parse_buffer(data: &[u8], format: Format, opts: &IngestOptions) -> (SourceReport, Vec<WebBatch>) {
+    let mut run = SourceRun {
+        opts,
+        explicit: true,
+        ctx: TimeContext::new(opts.tz, None),
+        format: Some(format),
+        report: SourceReport::new(0, Path::new("<memory>")),
+        batches: Vec::new(),
+    };
+    run.parse_segment(data, 0);
+    run.finish();
+    (run.report, run.batches)
+}
+
 /// Parsing state of one source.
 struct SourceRun<'o> {
     opts: &'o IngestOptions,
@@ -249,7 +268,7 @@ struct SourceRun<'o> {
 fn read_source(id: u32, path: &Path, explicit: bool, opts: &IngestOptions) -> (SourceReport, Vec<WebBatch>) {
     let started = Instant::now();
     let mut report = SourceReport::new(id, path);
-    let source = match Source::open(path) {
+    let source = match Source::open_with(path, opts.mmap) {
         Ok(s) => s,
         Err(e) => {
             report.error = Some(e.to_string());
@@ -293,7 +312,10 @@ fn read_source(id: u32, path: &Path, explicit: bool, opts: &IngestOptions) -> (S
                         .to_owned(),
                 );
                 match Source::open_stream(path) {
-                    Ok(Source { meta, body: Body::Stream(reader) }) => {
+                    Ok(Source {
+                        meta,
+                        body: Body::Stream(reader),
+                    }) => {
                         again.report.size = meta.size;
                         again.report.mtime = meta.mtime;
                         again.read_stream(reader);
@@ -302,13 +324,13 @@ fn read_source(id: u32, path: &Path, explicit: bool, opts: &IngestOptions) -> (S
                     Err(e) => again.report.error = Some(e.to_string()),
                 }
                 run = again;
-            } else if let Ok(md) = std::fs::metadata(path) {
-                if md.len() > run.report.size {
-                    run.report.warnings.push(format!(
-                        "the file grew by {} bytes while being read; run again to include them",
-                        md.len() - run.report.size
-                    ));
-                }
+            } else if let Ok(md) = std::fs::metadata(path)
+                && md.len() > run.report.size
+            {
+                run.report.warnings.push(format!(
+                    "the file grew by {} bytes while being read; run again to include them",
+                    md.len() - run.report.size
+                ));
             }
         }
         Body::Stream(reader) => run.read_stream(reader),
@@ -404,7 +426,14 @@ impl SourceRun<'_> {
             .into_par_iter()
             .map(|range| {
                 let start = range.start;
-                parse_chunk(&data[range], base_offset + start as u64, format, unknown_reason, &ctx, columns)
+                parse_chunk(
+                    &data[range],
+                    base_offset + start as u64,
+                    format,
+                    unknown_reason,
+                    &ctx,
+                    columns,
+                )
             })
             .collect();
         self.report.bytes += data.len() as u64;
@@ -510,8 +539,13 @@ struct ChunkOut {
     max_ts: Option<i64>,
 }
 
+#[inline]
 fn is_blank(line: &[u8]) -> bool {
-    line.iter().all(|&b| b == b' ' || b == b'\t')
+    match line.first() {
+        None => true,
+        Some(b' ' | b'\t') => line.iter().all(|&b| b == b' ' || b == b'\t'),
+        Some(_) => false,
+    }
 }
 
 fn parse_chunk(
@@ -522,7 +556,8 @@ fn parse_chunk(
     ctx: &TimeContext,
     columns: WebColumns,
 ) -> ChunkOut {
-    let mut batch = WebBatch::new(columns);
+    // Squid lines average 120–160 bytes: reserve for the common case, let outliers grow.
+    let mut batch = WebBatch::with_capacity(columns, data.len() / 100);
     let mut rejects = Vec::new();
     let mut blank = 0u64;
     let mut line_no = 0u64;
@@ -621,6 +656,34 @@ fn cat_column(b: &mut WebBatch, column: WebColumn) -> &mut crate::web::CatColumn
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ambiguous_local_times_follow_file_order() {
+        let hour = 3_600_000;
+        let opts = IngestOptions::default();
+        let mut run = SourceRun {
+            opts: &opts,
+            explicit: true,
+            ctx: TimeContext::new(opts.tz, None),
+            format: Some(Format::Squid),
+            report: SourceReport::new(0, Path::new("x")),
+            batches: Vec::new(),
+        };
+        // Local 01:50 (unambiguous UTC 00:50 stands for a BST line just before the fold), then
+        // 01:10 twice: the first 01:10 is after 00:50 UTC only in its later (GMT) reading.
+        let mut b = WebBatch::new(WebColumns::of(&[WebColumn::Ts]));
+        let early = 10 * 60_000;
+        b.ts = vec![50 * 60_000, early, early + 5 * 60_000];
+        b.rows = 3;
+        b.ambiguous = vec![(1, early + hour), (2, early + 5 * 60_000 + hour)];
+        run.batches.push(b);
+        run.finish();
+        assert_eq!(
+            run.batches[0].ts,
+            vec![50 * 60_000, early + hour, early + 5 * 60_000 + hour]
+        );
+        assert_eq!(run.report.first_ts, Some(50 * 60_000));
+    }
 
     #[test]
     fn chunks_cover_everything_on_line_boundaries() {

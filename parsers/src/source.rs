@@ -95,7 +95,9 @@ impl Source {
         Self::open_with(path, false)
     }
 
-    fn open_with(path: &Path, allow_map: bool) -> Result<Source> {
+    /// Opens `path` read-only; maps it only when `allow_map` and it is a non-empty regular
+    /// uncompressed file.
+    pub fn open_with(path: &Path, allow_map: bool) -> Result<Source> {
         let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
         let md = file.metadata().map_err(|e| Error::io(path, e))?;
         if md.is_dir() {
@@ -103,7 +105,11 @@ impl Source {
         }
         let mut magic = [0u8; 2];
         let got = read_prefix(&mut file, &mut magic).map_err(|e| Error::io(path, e))?;
-        let compression = if got == 2 && magic == [0x1f, 0x8b] { Compression::Gzip } else { Compression::None };
+        let compression = if got == 2 && magic == [0x1f, 0x8b] {
+            Compression::Gzip
+        } else {
+            Compression::None
+        };
         let meta = SourceMeta {
             path: path.to_path_buf(),
             size: md.len(),
@@ -180,6 +186,8 @@ pub struct SegmentReader {
     carry: Vec<u8>,
     offset: u64,
     done: bool,
+    /// An error met after some data was read: reported after that data is handed out.
+    pending: Option<Error>,
 }
 
 impl SegmentReader {
@@ -193,11 +201,15 @@ impl SegmentReader {
             carry: Vec::new(),
             offset: 0,
             done: false,
+            pending: None,
         }
     }
 
     /// The next segment, `None` at end of stream.
     pub fn next_segment(&mut self) -> Result<Option<Segment>> {
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
         if self.done {
             return Ok(None);
         }
@@ -221,7 +233,7 @@ impl SegmentReader {
                         Err(e) => {
                             buf.truncate(start);
                             self.done = true;
-                            return Err(if self.gzip {
+                            let err = if self.gzip {
                                 Error::Gzip {
                                     path: self.path.clone(),
                                     offset: self.offset + start as u64,
@@ -229,7 +241,14 @@ impl SegmentReader {
                                 }
                             } else {
                                 Error::io(&self.path, e)
-                            });
+                            };
+                            if buf.is_empty() {
+                                return Err(err);
+                            }
+                            // Hand out what was read first; its last line may be cut short and
+                            // is then rejected like any other malformed line.
+                            self.pending = Some(err);
+                            return Ok(Some(self.emit(buf)));
                         }
                     }
                 };
@@ -292,7 +311,12 @@ mod tests {
             n += 1;
         }
         text.extend_from_slice(b"last line without newline");
-        let mut reader = SegmentReader::new(Path::new("mem"), Box::new(std::io::Cursor::new(text.clone())), false, None);
+        let mut reader = SegmentReader::new(
+            Path::new("mem"),
+            Box::new(std::io::Cursor::new(text.clone())),
+            false,
+            None,
+        );
         let mut joined = Vec::new();
         while let Some(seg) = reader.next_segment().expect("segment") {
             assert_eq!(seg.offset as usize, joined.len());
@@ -313,7 +337,9 @@ mod tests {
         enc.finish().expect("finish");
         let src = Source::open(&path).expect("open");
         assert_eq!(src.meta.compression, Compression::Gzip);
-        let Body::Stream(mut r) = src.body else { panic!("gzip must stream") };
+        let Body::Stream(mut r) = src.body else {
+            panic!("gzip must stream")
+        };
         assert_eq!(r.next_segment().expect("seg").expect("some").data, b"a\nb\n");
     }
 }

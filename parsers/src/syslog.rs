@@ -52,10 +52,10 @@ pub fn parse<'a>(line: &'a [u8], ctx: &TimeContext) -> Result<Envelope<'a>, &'st
         Some((rest, p)) => (rest, Some(p)),
         None => (line, None),
     };
-    if let Some(after) = rest.strip_prefix(b"1 ") {
-        if let Ok(env) = rfc5424(after, pri) {
-            return Ok(env);
-        }
+    if let Some(after) = rest.strip_prefix(b"1 ")
+        && let Ok(env) = rfc5424(after, pri)
+    {
+        return Ok(env);
     }
     if let Ok((after, time)) = iso8601(rest) {
         let after = spaces(after).map_err(|_| NOT_SYSLOG)?.0;
@@ -241,12 +241,12 @@ fn host_and_tag(i: &[u8], pri: Option<u8>, time: EnvelopeTime) -> Envelope<'_> {
     env.host = Some(first);
     let rest = after_first.strip_prefix(b" ").unwrap_or(after_first);
     env.msg = rest;
-    if let Ok((after_second, second)) = field(rest) {
-        if let Some((app, pid)) = tag(second) {
-            env.app = Some(app);
-            env.pid = pid;
-            env.msg = after_second.strip_prefix(b" ").unwrap_or(after_second);
-        }
+    if let Ok((after_second, second)) = field(rest)
+        && let Some((app, pid)) = tag(second)
+    {
+        env.app = Some(app);
+        env.pid = pid;
+        env.msg = after_second.strip_prefix(b" ").unwrap_or(after_second);
     }
     env.msg = strip_uptime(env.msg);
     env
@@ -417,7 +417,12 @@ mod tests {
 
     #[test]
     fn rejects_non_syslog() {
-        for line in ["1286536309.450 98 10.0.0.1 TCP_MISS/200", "", "Foo  8 03:37:09 x", "Jan 32 03:37:09 x y"] {
+        for line in [
+            "1286536309.450 98 10.0.0.1 TCP_MISS/200",
+            "",
+            "Foo  8 03:37:09 x",
+            "Jan 32 03:37:09 x y",
+        ] {
             assert!(parse(line.as_bytes(), &ctx()).is_err(), "{line}");
         }
     }

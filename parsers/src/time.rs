@@ -149,11 +149,7 @@ pub fn month_from_abbrev(m: &[u8]) -> Option<u32> {
 /// `previous` is the last resolved instant before this row (if any). The earlier reading is taken
 /// unless the log has already moved past it by more than a minute, which means the clock has gone
 /// back and the line belongs to the repeated hour.
-pub fn pick_in_file_order(
-    previous: Option<TimestampMs>,
-    early: TimestampMs,
-    late: TimestampMs,
-) -> TimestampMs {
+pub fn pick_in_file_order(previous: Option<TimestampMs>, early: TimestampMs, late: TimestampMs) -> TimestampMs {
     match previous {
         Some(prev) if early < prev - 60_000 => late,
         _ => early,
@@ -191,14 +187,20 @@ mod tests {
         assert_eq!(
             resolve_in(DEFAULT_TZ, bst),
             LocalResolution::Exact(
-                "2026-07-01T08:00:00Z".parse::<DateTime<Utc>>().expect("t").timestamp_millis()
+                "2026-07-01T08:00:00Z"
+                    .parse::<DateTime<Utc>>()
+                    .expect("t")
+                    .timestamp_millis()
             )
         );
         let gmt = naive(2026, 12, 1, 9, 0, 0, 0).expect("valid");
         assert_eq!(
             resolve_in(DEFAULT_TZ, gmt),
             LocalResolution::Exact(
-                "2026-12-01T09:00:00Z".parse::<DateTime<Utc>>().expect("t").timestamp_millis()
+                "2026-12-01T09:00:00Z"
+                    .parse::<DateTime<Utc>>()
+                    .expect("t")
+                    .timestamp_millis()
             )
         );
     }
@@ -207,15 +209,21 @@ mod tests {
     fn fold_hour_is_ambiguous_and_gap_is_shifted() {
         // 2026-10-25 01:30 local happens twice in London.
         let fold = naive(2026, 10, 25, 1, 30, 0, 0).expect("valid");
-        let early = "2026-10-25T00:30:00Z".parse::<DateTime<Utc>>().expect("t").timestamp_millis();
-        let late = "2026-10-25T01:30:00Z".parse::<DateTime<Utc>>().expect("t").timestamp_millis();
-        assert_eq!(
-            resolve_in(DEFAULT_TZ, fold),
-            LocalResolution::Ambiguous { early, late }
-        );
+        let early = "2026-10-25T00:30:00Z"
+            .parse::<DateTime<Utc>>()
+            .expect("t")
+            .timestamp_millis();
+        let late = "2026-10-25T01:30:00Z"
+            .parse::<DateTime<Utc>>()
+            .expect("t")
+            .timestamp_millis();
+        assert_eq!(resolve_in(DEFAULT_TZ, fold), LocalResolution::Ambiguous { early, late });
         // 2026-03-29 01:30 local never happens; read it as 01:30 GMT.
         let gap = naive(2026, 3, 29, 1, 30, 0, 0).expect("valid");
-        let want = "2026-03-29T01:30:00Z".parse::<DateTime<Utc>>().expect("t").timestamp_millis();
+        let want = "2026-03-29T01:30:00Z"
+            .parse::<DateTime<Utc>>()
+            .expect("t")
+            .timestamp_millis();
         assert_eq!(resolve_in(DEFAULT_TZ, gap), LocalResolution::Exact(want));
     }
 
@@ -223,9 +231,15 @@ mod tests {
     fn file_order_picks_second_pass_after_clock_goes_back() {
         let hour = 3_600_000;
         // First pass: previous line at 00:59Z, this one 01:05 local → early 00:05Z is far behind.
-        assert_eq!(pick_in_file_order(Some(59 * 60_000), 5 * 60_000, 5 * 60_000 + hour), 5 * 60_000 + hour);
+        assert_eq!(
+            pick_in_file_order(Some(59 * 60_000), 5 * 60_000, 5 * 60_000 + hour),
+            5 * 60_000 + hour
+        );
         // Still first pass: previous 00:10Z, this 01:20 local → early 00:20Z.
-        assert_eq!(pick_in_file_order(Some(10 * 60_000), 20 * 60_000, 20 * 60_000 + hour), 20 * 60_000);
+        assert_eq!(
+            pick_in_file_order(Some(10 * 60_000), 20 * 60_000, 20 * 60_000 + hour),
+            20 * 60_000
+        );
         assert_eq!(pick_in_file_order(None, 1, 2), 1);
     }
 

@@ -21,6 +21,7 @@ pub struct UrlParts<'a> {
 /// Splits a URL, a `host:port` authority (CONNECT), or an origin-form path.
 ///
 /// Returns `None` only for an authority whose port is not a number.
+#[inline]
 pub fn split(target: &[u8], connect: bool) -> Option<UrlParts<'_>> {
     if connect {
         let (host, port) = authority(target)?;
@@ -38,7 +39,7 @@ pub fn split(target: &[u8], connect: bool) -> Option<UrlParts<'_>> {
             ..UrlParts::default()
         });
     }
-    let Some(colon) = memchr(b':', target) else {
+    let Some(colon) = target.iter().position(|&b| b == b':') else {
         // A bare host (some proxies log CONNECT targets without a port).
         return Some(UrlParts {
             host: Some(target),
@@ -49,16 +50,15 @@ pub fn split(target: &[u8], connect: bool) -> Option<UrlParts<'_>> {
     let rest = &target[colon + 1..];
     let Some(after_slashes) = rest.strip_prefix(b"//") else {
         // `host:port` without CONNECT, or an opaque URI such as `error:invalid-request`.
-        if scheme.iter().all(|b| b.is_ascii_alphanumeric() || b"-.".contains(b)) && !rest.is_empty() {
-            if let Some((host, port)) = authority(target) {
-                if port.is_some() {
-                    return Some(UrlParts {
-                        host: Some(host),
-                        port,
-                        ..UrlParts::default()
-                    });
-                }
-            }
+        if scheme.iter().all(|b| b.is_ascii_alphanumeric() || b"-.".contains(b))
+            && !rest.is_empty()
+            && let Some((host, port @ Some(_))) = authority(target)
+        {
+            return Some(UrlParts {
+                host: Some(host),
+                port,
+                ..UrlParts::default()
+            });
         }
         return Some(UrlParts {
             scheme: Some(scheme),
@@ -98,25 +98,38 @@ fn authority(a: &[u8]) -> Option<(&[u8], Option<u16>)> {
         };
     }
     match a.iter().rposition(|&b| b == b':') {
-        Some(i) if memchr(b':', &a[..i]).is_none() => Some((&a[..i], Some(port(&a[i + 1..])?))),
+        Some(i) if !a[..i].contains(&b':') => Some((&a[..i], Some(port(&a[i + 1..])?))),
         _ => Some((a, None)),
     }
 }
 
+#[inline]
 fn port(p: &[u8]) -> Option<u16> {
-    if p.is_empty() || p.len() > 5 || !p.iter().all(u8::is_ascii_digit) {
+    if p.is_empty() || p.len() > 5 {
         return None;
     }
-    std::str::from_utf8(p).ok()?.parse().ok()
+    let mut v: u32 = 0;
+    for &b in p {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(b - b'0');
+    }
+    u16::try_from(v).ok()
 }
 
+#[inline]
 fn path_query(s: &[u8]) -> (&[u8], Option<&[u8]>) {
-    let s = match memchr(b'#', s) {
-        Some(h) => &s[..h],
-        None => s,
-    };
-    match memchr(b'?', s) {
-        Some(q) => (&s[..q], Some(&s[q + 1..])),
+    match memchr::memchr2(b'?', b'#', s) {
+        Some(q) if s[q] == b'?' => {
+            let rest = &s[q + 1..];
+            let query = match memchr(b'#', rest) {
+                Some(h) => &rest[..h],
+                None => rest,
+            };
+            (&s[..q], Some(query))
+        }
+        Some(h) => (&s[..h], None),
         None => (s, None),
     }
 }
@@ -126,16 +139,14 @@ pub fn percent_decode_into(s: &[u8], plus_is_space: bool, out: &mut Vec<u8>) {
     let mut i = 0;
     while i < s.len() {
         match s[i] {
-            b'%' => {
-                match (hex(s.get(i + 1)), hex(s.get(i + 2))) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
+            b'%' => match (hex(s.get(i + 1)), hex(s.get(i + 2))) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 3;
+                    continue;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b'+' if plus_is_space => out.push(b' '),
             b => out.push(b),
         }
@@ -156,11 +167,10 @@ fn hex(b: Option<&u8>) -> Option<u8> {
 fn search_param(host: &[u8]) -> Option<&'static [u8]> {
     let h = host.strip_prefix(b"www.").unwrap_or(host);
     let h = h.strip_prefix(b"m.").unwrap_or(h);
-    if h.starts_with(b"google.") || h.starts_with(b"images.google.") {
-        Some(b"q")
-    } else if h == b"bing.com" || h.ends_with(b".bing.com") {
-        Some(b"q")
-    } else if h == b"duckduckgo.com" || h.ends_with(b".duckduckgo.com") {
+    let google = h.starts_with(b"google.") || h.starts_with(b"images.google.");
+    let bing = h == b"bing.com" || h.ends_with(b".bing.com");
+    let duckduckgo = h == b"duckduckgo.com" || h.ends_with(b".duckduckgo.com");
+    if google || bing || duckduckgo {
         Some(b"q")
     } else if h == b"youtube.com" || h == b"music.youtube.com" {
         Some(b"search_query")
@@ -216,19 +226,46 @@ mod tests {
     fn split_targets() {
         assert_eq!(
             parts("http://www.bbc.co.uk/news/education?x=1&y=2#frag", false),
-            (Some("http"), Some("www.bbc.co.uk"), None, "/news/education", Some("x=1&y=2"))
+            (
+                Some("http"),
+                Some("www.bbc.co.uk"),
+                None,
+                "/news/education",
+                Some("x=1&y=2")
+            )
         );
-        assert_eq!(parts("www.google.com:443", true), (None, Some("www.google.com"), Some(443), "", None));
-        assert_eq!(parts("[2001:db8::1]:443", true), (None, Some("2001:db8::1"), Some(443), "", None));
+        assert_eq!(
+            parts("www.google.com:443", true),
+            (None, Some("www.google.com"), Some(443), "", None)
+        );
+        assert_eq!(
+            parts("[2001:db8::1]:443", true),
+            (None, Some("2001:db8::1"), Some(443), "", None)
+        );
         assert_eq!(
             parts("http://[2001:db8::2]:8080/a", false),
             (Some("http"), Some("2001:db8::2"), Some(8080), "/a", None)
         );
-        assert_eq!(parts("https://user:pw@host.example/", false), (Some("https"), Some("host.example"), None, "/", None));
-        assert_eq!(parts("error:invalid-request", false), (Some("error"), None, None, "invalid-request", None));
-        assert_eq!(parts("/index.html?a", false), (None, None, None, "/index.html", Some("a")));
-        assert_eq!(parts("example.com:443", false), (None, Some("example.com"), Some(443), "", None));
-        assert_eq!(parts("http://host.example", false), (Some("http"), Some("host.example"), None, "", None));
+        assert_eq!(
+            parts("https://user:pw@host.example/", false),
+            (Some("https"), Some("host.example"), None, "/", None)
+        );
+        assert_eq!(
+            parts("error:invalid-request", false),
+            (Some("error"), None, None, "invalid-request", None)
+        );
+        assert_eq!(
+            parts("/index.html?a", false),
+            (None, None, None, "/index.html", Some("a"))
+        );
+        assert_eq!(
+            parts("example.com:443", false),
+            (None, Some("example.com"), Some(443), "", None)
+        );
+        assert_eq!(
+            parts("http://host.example", false),
+            (Some("http"), Some("host.example"), None, "", None)
+        );
         assert!(split(b"host:notaport", true).is_none());
     }
 
@@ -238,8 +275,16 @@ mod tests {
         percent_decode_into(b"SCHOOL%5Cjsmith%zz%", false, &mut out);
         assert_eq!(out, b"SCHOOL\\jsmith%zz%");
         let cases: [(&str, &str, Option<&str>); 7] = [
-            ("www.google.co.uk", "client=firefox&q=how+to+use+a+vpn%3F&oq=x", Some("how to use a vpn?")),
-            ("www.bing.com", "q=proxy%20unblocked++games", Some("proxy unblocked games")),
+            (
+                "www.google.co.uk",
+                "client=firefox&q=how+to+use+a+vpn%3F&oq=x",
+                Some("how to use a vpn?"),
+            ),
+            (
+                "www.bing.com",
+                "q=proxy%20unblocked++games",
+                Some("proxy unblocked games"),
+            ),
             ("duckduckgo.com", "t=h_&q=caf%C3%A9", Some("café")),
             ("www.youtube.com", "search_query=minecraft+mods", Some("minecraft mods")),
             ("uk.search.yahoo.com", "p=homework+help&fr=yfp", Some("homework help")),
@@ -249,7 +294,11 @@ mod tests {
         for (host, query, want) in cases {
             let mut out = Vec::new();
             let found = search_terms_into(host.as_bytes(), query.as_bytes(), &mut out);
-            assert_eq!(found.then(|| String::from_utf8(out).expect("utf8")), want.map(str::to_owned), "{host}?{query}");
+            assert_eq!(
+                found.then(|| String::from_utf8(out).expect("utf8")),
+                want.map(str::to_owned),
+                "{host}?{query}"
+            );
         }
     }
 }

@@ -28,9 +28,7 @@ pub fn canonical_into(raw: &[u8], out: &mut Vec<u8>) {
 }
 
 fn trim_quotes(s: &[u8]) -> &[u8] {
-    s.strip_prefix(b"\"")
-        .and_then(|r| r.strip_suffix(b"\""))
-        .unwrap_or(s)
+    s.strip_prefix(b"\"").and_then(|r| r.strip_suffix(b"\"")).unwrap_or(s)
 }
 
 /// The value of the first RDN of an LDAP DN (`cn=jsmith,ou=…` → `jsmith`).

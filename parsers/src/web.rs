@@ -376,6 +376,11 @@ pub struct WebBatch {
     /// Rows whose local time was ambiguous: (row, later reading); `ts` holds the earlier one.
     pub ambiguous: Vec<(usize, i64)>,
     scratch: Vec<u8>,
+    /// For each id of `user_raw`'s dictionary, the canonical user's id (or `NULL_U32` when not
+    /// yet computed): each distinct spelling is canonicalised once per chunk.
+    raw_to_user: Vec<u32>,
+    /// The id of the last raw user seen: requests come in bursts from one person.
+    last_raw: u32,
 }
 
 impl WebBatch {
@@ -413,10 +418,52 @@ impl WebBatch {
             search_terms: TextColumn::default(),
             ambiguous: Vec::new(),
             scratch: Vec::new(),
+            raw_to_user: Vec::new(),
+            last_raw: NULL_U32,
         }
     }
 
+    /// An empty batch keeping `columns`, with room for about `rows` rows in each kept fixed-width
+    /// column.
+    pub fn with_capacity(columns: WebColumns, rows: usize) -> Self {
+        use WebColumn as C;
+        let mut b = WebBatch::new(columns);
+        let reserve_i64 = |v: &mut Vec<i64>, c| {
+            if columns.has(c) {
+                v.reserve(rows)
+            }
+        };
+        reserve_i64(&mut b.ts, C::Ts);
+        for (v, c) in [
+            (&mut b.line, C::Line),
+            (&mut b.offset, C::Offset),
+            (&mut b.bytes_in, C::BytesIn),
+            (&mut b.bytes_out, C::BytesOut),
+            (&mut b.duration_ms, C::DurationMs),
+        ] {
+            if columns.has(c) {
+                v.reserve(rows);
+            }
+        }
+        for (v, c) in [
+            (&mut b.port, C::Port),
+            (&mut b.status, C::Status),
+            (&mut b.action, C::Action),
+        ] {
+            if columns.has(c) {
+                v.reserve(rows);
+            }
+        }
+        for (c, col) in b.cat_columns_mut() {
+            if columns.has(c) {
+                col.ids.reserve(rows);
+            }
+        }
+        b
+    }
+
     /// Appends one record found at `line` (1-based within the chunk) and byte `offset`.
+    #[inline]
     pub fn push(&mut self, r: &WebRecord<'_>, line: u64, offset: u64) {
         use WebColumn as C;
         let cols = self.columns;
@@ -433,18 +480,34 @@ impl WebBatch {
         if cols.has(C::Offset) {
             self.offset.push(offset);
         }
-        if cols.has(C::User) {
-            match r.user {
+        if cols.has(C::User) || cols.has(C::UserRaw) {
+            let raw_id = match r.user {
+                None => NULL_U32,
+                Some(raw) if self.last_raw != NULL_U32 && self.user_raw.dict.get(self.last_raw) == raw => self.last_raw,
                 Some(raw) => {
-                    crate::user::canonical_into(raw, &mut self.scratch);
-                    let id = self.user.dict.intern(&self.scratch);
-                    self.user.ids.push(id);
+                    self.last_raw = self.user_raw.dict.intern(raw);
+                    self.last_raw
                 }
-                None => self.user.ids.push(NULL_U32),
+            };
+            if cols.has(C::UserRaw) {
+                self.user_raw.ids.push(raw_id);
             }
-        }
-        if cols.has(C::UserRaw) {
-            self.user_raw.push(r.user);
+            if cols.has(C::User) {
+                let id = if raw_id == NULL_U32 {
+                    NULL_U32
+                } else {
+                    let k = raw_id as usize;
+                    if k >= self.raw_to_user.len() {
+                        self.raw_to_user.resize(k + 1, NULL_U32);
+                    }
+                    if self.raw_to_user[k] == NULL_U32 {
+                        crate::user::canonical_into(self.user_raw.dict.get(raw_id), &mut self.scratch);
+                        self.raw_to_user[k] = self.user.dict.intern(&self.scratch);
+                    }
+                    self.raw_to_user[k]
+                };
+                self.user.ids.push(id);
+            }
         }
         if cols.has(C::ClientIp) {
             self.client_ip.push(r.client);
@@ -524,9 +587,7 @@ impl WebBatch {
         }
         if cols.has(C::SearchTerms) {
             let found = match (r.url.host, r.url.query) {
-                (Some(host), Some(query)) => {
-                    crate::url::search_terms_into(host, query, &mut self.search_terms.bytes)
-                }
+                (Some(host), Some(query)) => crate::url::search_terms_into(host, query, &mut self.search_terms.bytes),
                 _ => false,
             };
             self.search_terms.finish(found);
@@ -550,33 +611,5 @@ impl WebBatch {
             (WebColumn::Hierarchy, &mut self.hierarchy),
             (WebColumn::Peer, &mut self.peer),
         ]
-    }
-
-    /// Drops the rows from `row` on (used when a source was truncated while being read).
-    pub fn truncate(&mut self, row: usize) {
-        if row >= self.rows {
-            return;
-        }
-        self.rows = row;
-        let cut = |v: &mut Vec<i64>| v.truncate(row.min(v.len()));
-        cut(&mut self.ts);
-        for v in [&mut self.line, &mut self.offset, &mut self.bytes_in, &mut self.bytes_out, &mut self.duration_ms] {
-            v.truncate(row.min(v.len()));
-        }
-        for v in [&mut self.port, &mut self.status, &mut self.action] {
-            v.truncate(row.min(v.len()));
-        }
-        for (_, c) in self.cat_columns_mut() {
-            c.ids.truncate(row.min(c.ids.len()));
-        }
-        for t in [&mut self.path, &mut self.query, &mut self.referer, &mut self.user_agent, &mut self.search_terms] {
-            if t.ends.len() > row {
-                let end = if row == 0 { 0 } else { t.ends[row - 1] as usize };
-                t.bytes.truncate(end);
-                t.ends.truncate(row);
-                t.valid.truncate(row);
-            }
-        }
-        self.ambiguous.retain(|&(r, _)| r < row);
     }
 }

@@ -29,7 +29,9 @@ pub fn web_frame(table: WebTable) -> PolarsResult<DataFrame> {
             WebColumn::Ts => {
                 let ca = Int64Chunked::from_chunk_iter(
                     name,
-                    batches.iter_mut().map(|b| PrimitiveArray::from_vec(std::mem::take(&mut b.ts))),
+                    batches
+                        .iter_mut()
+                        .map(|b| PrimitiveArray::from_vec(std::mem::take(&mut b.ts))),
                 );
                 ca.into_datetime(TimeUnit::Milliseconds, None).into_series()
             }
@@ -83,11 +85,13 @@ pub fn web_frame(table: WebTable) -> PolarsResult<DataFrame> {
 }
 
 fn validity_u64(v: &[u64]) -> Option<Bitmap> {
-    v.contains(&NULL_U64).then(|| v.iter().map(|&x| x != NULL_U64).collect())
+    v.contains(&NULL_U64)
+        .then(|| v.iter().map(|&x| x != NULL_U64).collect())
 }
 
 fn validity_u32(v: &[u32]) -> Option<Bitmap> {
-    v.contains(&NULL_U32).then(|| v.iter().map(|&x| x != NULL_U32).collect())
+    v.contains(&NULL_U32)
+        .then(|| v.iter().map(|&x| x != NULL_U32).collect())
 }
 
 fn u64_column(
@@ -119,11 +123,7 @@ fn u32_column(name: PlSmallStr, batches: &mut [WebBatch], field: impl Fn(&mut We
     .into_series()
 }
 
-fn text_column(
-    name: PlSmallStr,
-    batches: &mut [WebBatch],
-    field: impl Fn(&mut WebBatch) -> &mut TextColumn,
-) -> Series {
+fn text_column(name: PlSmallStr, batches: &mut [WebBatch], field: impl Fn(&mut WebBatch) -> &mut TextColumn) -> Series {
     StringChunked::from_chunk_iter(
         name,
         batches.iter_mut().map(|b| {

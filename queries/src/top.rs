@@ -1,6 +1,7 @@
 //! `vigil top`: per-user, per-host or per-client totals of requests, bytes and blocked requests.
 
 use polars::prelude::*;
+use vigil_parsers::web::Action;
 
 /// What to group by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,9 +79,10 @@ pub fn top(web: LazyFrame, opts: &TopOptions) -> PolarsResult<Vec<TopRow>> {
         .agg([
             len().cast(DataType::UInt64).alias("requests"),
             col("bytes_in").sum().cast(DataType::UInt64).alias("bytes"),
+            // The action column's physical ids are `Action as u32` (see frame.rs).
             col("action")
-                .cast(DataType::String)
-                .eq(lit("blocked"))
+                .to_physical()
+                .eq(lit(Action::Blocked as u32))
                 .cast(DataType::UInt64)
                 .sum()
                 .alias("blocked"),
@@ -93,7 +95,9 @@ pub fn top(web: LazyFrame, opts: &TopOptions) -> PolarsResult<Vec<TopRow>> {
     if let Some(n) = opts.limit {
         q = q.limit(n as IdxSize);
     }
-    let df = q.select([col("key"), col("requests"), col("bytes"), col("blocked")]).collect()?;
+    let df = q
+        .select([col("key"), col("requests"), col("bytes"), col("blocked")])
+        .collect()?;
     let keys = df.column("key")?.str()?.clone();
     let requests = df.column("requests")?.u64()?.clone();
     let bytes = df.column("bytes")?.u64()?.clone();
@@ -140,7 +144,11 @@ not a squid line
 
     #[test]
     fn users_ranked_by_bytes_with_canonical_names() {
-        let df = frame(WebColumns::of(&[WebColumn::User, WebColumn::BytesIn, WebColumn::Action]));
+        let df = frame(WebColumns::of(&[
+            WebColumn::User,
+            WebColumn::BytesIn,
+            WebColumn::Action,
+        ]));
         let rows = top(
             df.lazy(),
             &TopOptions {
@@ -151,8 +159,10 @@ not a squid line
         )
         .expect("top");
         let want = [("-", 1, 5000, 0), ("alice", 2, 1050, 1), ("bob", 1, 50, 1)];
-        let got: Vec<(&str, u64, u64, u64)> =
-            rows.iter().map(|r| (r.key.as_str(), r.requests, r.bytes, r.blocked)).collect();
+        let got: Vec<(&str, u64, u64, u64)> = rows
+            .iter()
+            .map(|r| (r.key.as_str(), r.requests, r.bytes, r.blocked))
+            .collect();
         assert_eq!(got, want);
     }
 
@@ -170,7 +180,15 @@ not a squid line
             },
         )
         .expect("top");
-        assert_eq!(rows, vec![TopRow { key: "casino.example".into(), requests: 2, bytes: 100, blocked: 2 }]);
+        assert_eq!(
+            rows,
+            vec![TopRow {
+                key: "casino.example".into(),
+                requests: 2,
+                bytes: 100,
+                blocked: 2
+            }]
+        );
     }
 
     #[test]
@@ -178,7 +196,13 @@ not a squid line
         let df = frame(WebColumns::all());
         let lines: Vec<Option<u64>> = df.column("line").expect("line").u64().expect("u64").iter().collect();
         assert_eq!(lines, vec![Some(1), Some(2), Some(3), Some(5)]);
-        let offsets: Vec<Option<u64>> = df.column("offset").expect("offset").u64().expect("u64").iter().collect();
+        let offsets: Vec<Option<u64>> = df
+            .column("offset")
+            .expect("offset")
+            .u64()
+            .expect("u64")
+            .iter()
+            .collect();
         let second = LOG.find("1700000001").expect("line 2") as u64;
         assert_eq!(offsets[1], Some(second));
         let port = df.column("port").expect("port").u32().expect("u32").get(2);

@@ -10,8 +10,14 @@ use crate::generate::{GenerateOptions, generate};
 /// Runs `vigil generate`.
 pub fn run(args: &GenerateArgs) -> Result<Outcome> {
     anyhow::ensure!(args.days > 0, "--days must be at least 1");
-    anyhow::ensure!(args.scale > 0.0 && args.scale.is_finite(), "--scale must be a positive number");
-    anyhow::ensure!(args.pupils + args.staff + args.guests > 0, "the school needs at least one person");
+    anyhow::ensure!(
+        args.scale > 0.0 && args.scale.is_finite(),
+        "--scale must be a positive number"
+    );
+    anyhow::ensure!(
+        args.pupils + args.staff + args.guests > 0,
+        "the school needs at least one person"
+    );
     let written = generate(&GenerateOptions {
         out: args.out.clone(),
         days: args.days,

@@ -117,7 +117,11 @@ impl Report {
 }
 
 fn per_second(v: f64, seconds: f64) -> f64 {
-    if seconds > 0.0 { (v / seconds * 10.0).round() / 10.0 } else { 0.0 }
+    if seconds > 0.0 {
+        (v / seconds * 10.0).round() / 10.0
+    } else {
+        0.0
+    }
 }
 
 fn source_json(s: &SourceReport) -> SourceJson {
@@ -186,7 +190,10 @@ fn write_table(out: &mut impl Write, sources: &[SourceReport], report: &Report, 
     let first = sources.iter().filter_map(|s| s.first_ts).min();
     let last = sources.iter().filter_map(|s| s.last_ts).max();
     table.row(vec![
-        format!("TOTAL ({} sources)", sources.iter().filter(|s| s.skipped.is_none()).count()),
+        format!(
+            "TOTAL ({} sources)",
+            sources.iter().filter(|s| s.skipped.is_none()).count()
+        ),
         String::new(),
         thousands(t.lines),
         thousands(t.parsed),
@@ -213,7 +220,10 @@ fn write_table(out: &mut impl Write, sources: &[SourceReport], report: &Report, 
         }
         let hidden = s.rejected.saturating_sub(show_rejects.min(s.rejects.len()) as u64);
         if hidden > 0 && s.error.is_none() {
-            notes.push(format!("{name}: … and {} more rejected lines (--show-rejects N, or --output json)", thousands(hidden)));
+            notes.push(format!(
+                "{name}: … and {} more rejected lines (--show-rejects N, or --output json)",
+                thousands(hidden)
+            ));
         }
         if s.blank > 0 {
             notes.push(format!("{name}: {} blank lines skipped", thousands(s.blank)));

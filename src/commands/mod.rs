@@ -21,22 +21,30 @@ pub fn read_inputs(input: &InputArgs, columns: WebColumns) -> anyhow::Result<Ing
         },
         tz: vigil_parsers::time::parse_tz(&input.tz)?,
         columns,
+        mmap: !input.no_mmap,
         ..IngestOptions::default()
     };
     vigil_parsers::ingest::ingest(&input.paths, &opts).context("reading the inputs")
 }
 
-/// The outcome of an ingest: failed when nothing parsed and some source failed, partial when
-/// some source failed.
+/// The outcome of an ingest: failed when no record was read although there was input (every
+/// source failed or every line was rejected) or no recognised log was found; partial when some
+/// source could not be read or recognised; ok otherwise (rejected lines are reported, not fatal).
 pub fn outcome_of(ingest: &Ingest) -> Outcome {
-    let failed = ingest.sources.iter().filter(|s| s.error.is_some()).count();
-    let parsed: u64 = ingest.sources.iter().map(|s| s.parsed).sum();
-    if failed == 0 {
-        Outcome::Ok
-    } else if parsed == 0 {
+    use std::io::Write;
+    let read: Vec<_> = ingest.sources.iter().filter(|s| s.skipped.is_none()).collect();
+    let failed = read.iter().filter(|s| s.error.is_some()).count();
+    let parsed: u64 = read.iter().map(|s| s.parsed).sum();
+    let rejected: u64 = read.iter().map(|s| s.rejected).sum();
+    if read.is_empty() {
+        let _ = writeln!(std::io::stderr(), "vigil: error: no recognised log among the inputs");
         Outcome::Failed
-    } else {
+    } else if parsed == 0 && (failed > 0 || rejected > 0) {
+        Outcome::Failed
+    } else if failed > 0 {
         Outcome::Partial
+    } else {
+        Outcome::Ok
     }
 }
 

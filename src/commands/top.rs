@@ -62,7 +62,12 @@ pub fn run(args: &TopArgs) -> Result<Outcome> {
                 ("BLOCKED", Align::Right),
             ]);
             for r in &rows {
-                table.row(vec![r.key.clone(), thousands(r.requests), human_bytes(r.bytes), thousands(r.blocked)]);
+                table.row(vec![
+                    r.key.clone(),
+                    thousands(r.requests),
+                    human_bytes(r.bytes),
+                    thousands(r.blocked),
+                ]);
             }
             table.write(&mut out)?;
         }

@@ -96,6 +96,15 @@ struct Event {
     incident: u16,
 }
 
+/// One day's proxy log as written.
+struct DayLog {
+    text: Vec<u8>,
+    /// (incident number, 1-based line within the day, time) of each planted line.
+    tagged: Vec<(u16, u64, i64)>,
+    /// Time of the last line (the file's mtime).
+    last: i64,
+}
+
 /// A planted incident: what the detectors must find.
 #[derive(Debug, Clone, Serialize)]
 struct Incident {
@@ -139,7 +148,11 @@ fn all_searches() -> Vec<&'static str> {
 
 fn site_at(i: u16) -> &'static Site {
     let i = usize::from(i);
-    if i < CATALOGUE.len() { &CATALOGUE[i] } else { &INCIDENT_SITES[i - CATALOGUE.len()] }
+    if i < CATALOGUE.len() {
+        &CATALOGUE[i]
+    } else {
+        &INCIDENT_SITES[i - CATALOGUE.len()]
+    }
 }
 
 fn incident_site(host: &str, category: &str) -> u16 {
@@ -228,7 +241,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<Written> {
     };
     let plans = incident_plans(&mut rng, &school, &days);
 
-    let per_day: Vec<(Vec<u8>, Vec<(u16, u64, i64)>, i64)> = days
+    let per_day: Vec<DayLog> = days
         .par_iter()
         .enumerate()
         .map(|(i, &day)| {
@@ -246,7 +259,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<Written> {
                 }
             }
             let last = events.last().map_or(0, |e| e.ts);
-            (text, tagged, last)
+            DayLog { text, tagged, last }
         })
         .collect();
 
@@ -258,7 +271,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<Written> {
     let mut total = 0u64;
     let mut single: Vec<u8> = Vec::new();
     let mut single_offset_lines = 0u64;
-    for (i, (text, tagged, last)) in per_day.into_iter().enumerate() {
+    for (i, DayLog { text, tagged, last }) in per_day.into_iter().enumerate() {
         let lines = memchr_count(&text);
         total += lines;
         let (name, base_line) = if opts.rotate {
@@ -346,7 +359,9 @@ fn lognormal(rng: &mut ChaCha8Rng, median: f64, sigma: f64) -> f64 {
 fn day_events(rng: &mut ChaCha8Rng, school: &School, day: NaiveDate, scale: f64) -> Vec<Event> {
     let searches = all_searches();
     let staff_terms: Vec<u16> = (0..sites::STAFF_SEARCHES.len() as u16).collect();
-    let pupil_terms: Vec<u16> = (sites::STAFF_SEARCHES.len() as u16..(sites::STAFF_SEARCHES.len() + sites::PUPIL_SEARCHES.len()) as u16).collect();
+    let pupil_terms: Vec<u16> = (sites::STAFF_SEARCHES.len() as u16
+        ..(sites::STAFF_SEARCHES.len() + sites::PUPIL_SEARCHES.len()) as u16)
+        .collect();
     debug_assert!(searches.len() > pupil_terms.len());
     // Cumulative site weights per role and leisure flag.
     let tables: Vec<Vec<f64>> = [Role::Staff, Role::Pupil, Role::Guest]
@@ -386,7 +401,11 @@ fn day_events(rng: &mut ChaCha8Rng, school: &School, day: NaiveDate, scale: f64)
                 let pick = rng.random_range(0.0..total);
                 let site_index = table.partition_point(|&c| c <= pick).min(CATALOGUE.len() - 1);
                 let site = &CATALOGUE[site_index];
-                let terms = if person.role == Role::Staff { &staff_terms } else { &pupil_terms };
+                let terms = if person.role == Role::Staff {
+                    &staff_terms
+                } else {
+                    &pupil_terms
+                };
                 let mut e = everyday(rng, ts, pi as u32, site_index as u16, site, person.role);
                 if site.category == "search" || site.host == "www.youtube.com" {
                     e.search = terms.choose(rng).copied();
@@ -481,7 +500,14 @@ fn write_squid(out: &mut Vec<u8>, school: &School, e: &Event, searches: &[&str])
     let (result, status) = match e.outcome {
         Outcome::Tunnel => ("TCP_TUNNEL", 200),
         Outcome::Miss => ("TCP_MISS", 200),
-        Outcome::Hit => (if e.bytes % 2 == 0 { "TCP_HIT" } else { "TCP_MEM_HIT" }, 200),
+        Outcome::Hit => (
+            if e.bytes.is_multiple_of(2) {
+                "TCP_HIT"
+            } else {
+                "TCP_MEM_HIT"
+            },
+            200,
+        ),
         Outcome::NotModified => ("TCP_REFRESH_UNMODIFIED", 304),
         Outcome::Aborted => ("TCP_MISS_ABORTED", 0),
         Outcome::NotFound => ("TCP_MISS", 404),
@@ -509,7 +535,11 @@ fn write_squid(out: &mut Vec<u8>, school: &School, e: &Event, searches: &[&str])
     if connect {
         let _ = write!(out, "CONNECT {}:443 ", site.host);
     } else {
-        let scheme = if site.transport == Transport::Http { "http" } else { "https" };
+        let scheme = if site.transport == Transport::Http {
+            "http"
+        } else {
+            "https"
+        };
         let path = site.paths.get(usize::from(e.path)).copied().unwrap_or("/");
         let _ = write!(out, "GET {scheme}://{}{path}", site.host);
         if let Some(term) = e.search.and_then(|s| searches.get(usize::from(s))) {
@@ -541,10 +571,12 @@ fn write_squid(out: &mut Vec<u8>, school: &School, e: &Event, searches: &[&str])
 
 fn video_id(seed: i64) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut x = seed as u64 ^ 0x5DEE_CE66_D;
+    let mut x = seed as u64 ^ 0x0005_DEEC_E66D;
     (0..11)
         .map(|_| {
-            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             ALPHABET[(x >> 58) as usize] as char
         })
         .collect()
@@ -555,7 +587,9 @@ fn peer_ip(host: &str) -> String {
     if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return host.to_owned();
     }
-    let h = host.bytes().fold(0xcbf2_9ce4_8422_2325u64, |acc, b| (acc ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let h = host.bytes().fold(0xcbf2_9ce4_8422_2325u64, |acc, b| {
+        (acc ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
     let nets = [(142, 250), (151, 101), (13, 107), (104, 18), (172, 217)];
     let (a, b) = nets[(h % nets.len() as u64) as usize];
     format!("{a}.{b}.{}.{}", (h >> 8) % 256, 1 + (h >> 16) % 254)
@@ -603,7 +637,11 @@ fn incident_plans(rng: &mut ChaCha8Rng, school: &School, days: &[NaiveDate]) -> 
                 category,
                 severity,
                 summary: summary.to_owned(),
-                user: if p.role == Role::Guest { "-".to_owned() } else { p.username.clone() },
+                user: if p.role == Role::Guest {
+                    "-".to_owned()
+                } else {
+                    p.username.clone()
+                },
                 device: dev.hostname.clone(),
                 ip: dev.ip.clone(),
                 first: String::new(),
@@ -627,15 +665,31 @@ fn incident_plans(rng: &mut ChaCha8Rng, school: &School, days: &[NaiveDate]) -> 
         "Repeated attempts to reach a gambling site at lunchtime (all blocked)",
         1,
         gamble,
-        (0..14).map(|k| (12 * 60 + 8, k * 41 + 3, casino, Outcome::Denied, None, 3_950)).collect(),
+        (0..14)
+            .map(|k| (12 * 60 + 8, k * 41 + 3, casino, Outcome::Denied, None, 3_950))
+            .collect(),
     );
 
     let vpn_user = pick_pupil(rng);
     let nord = incident_site("nordvpn.com", "vpn-proxy");
     let proxy = incident_site("unblocked-proxy.example", "vpn-proxy");
     let mut reqs = vec![
-        (11 * 60 + 14, 5, google, Outcome::Miss, s("how to get past school wifi block vpn"), 52_000),
-        (11 * 60 + 15, 40, google, Outcome::Miss, s("free vpn no download"), 49_000),
+        (
+            11 * 60 + 14,
+            5,
+            google,
+            Outcome::Miss,
+            s("how to get past school wifi block vpn"),
+            52_000,
+        ),
+        (
+            11 * 60 + 15,
+            40,
+            google,
+            Outcome::Miss,
+            s("free vpn no download"),
+            49_000,
+        ),
     ];
     reqs.extend((0..5).map(|k| (11 * 60 + 16, k * 9, nord, Outcome::Denied, None, 3_960)));
     reqs.push((11 * 60 + 18, 12, proxy, Outcome::Denied, None, 3_940));
@@ -658,8 +712,22 @@ fn incident_plans(rng: &mut ChaCha8Rng, school: &School, days: &[NaiveDate]) -> 
         2,
         prevent,
         vec![
-            (13 * 60 + 5, 17, google, Outcome::Miss, s("extremist recruitment videos"), 51_000),
-            (13 * 60 + 9, 44, google, Outcome::Miss, s("far right rally near me"), 47_000),
+            (
+                13 * 60 + 5,
+                17,
+                google,
+                Outcome::Miss,
+                s("extremist recruitment videos"),
+                51_000,
+            ),
+            (
+                13 * 60 + 9,
+                44,
+                google,
+                Outcome::Miss,
+                s("far right rally near me"),
+                47_000,
+            ),
         ],
     );
 
@@ -671,7 +739,14 @@ fn incident_plans(rng: &mut ChaCha8Rng, school: &School, days: &[NaiveDate]) -> 
         "Search suggesting risk of self-harm, after school",
         3,
         harm,
-        vec![(15 * 60 + 41, 8, google, Outcome::Miss, s("ways to self harm without anyone knowing"), 50_500)],
+        vec![(
+            15 * 60 + 41,
+            8,
+            google,
+            Outcome::Miss,
+            s("ways to self harm without anyone knowing"),
+            50_500,
+        )],
     );
 
     let big = *staff.choose(rng).unwrap_or(&0);
@@ -695,7 +770,18 @@ fn incident_plans(rng: &mut ChaCha8Rng, school: &School, days: &[NaiveDate]) -> 
         "A browser resolving names over DNS-over-HTTPS, bypassing the school's DNS filtering",
         4,
         doh_user,
-        (0..24).map(|k| (9 * 60 + k * 14, 7 + k, doh, Outcome::Tunnel, None, 2_800 + u64::from(k) * 13)).collect(),
+        (0..24)
+            .map(|k| {
+                (
+                    9 * 60 + k * 14,
+                    7 + k,
+                    doh,
+                    Outcome::Tunnel,
+                    None,
+                    2_800 + u64::from(k) * 13,
+                )
+            })
+            .collect(),
     );
 
     let ip_user = pick_pupil(rng);
@@ -707,7 +793,18 @@ fn incident_plans(rng: &mut ChaCha8Rng, school: &School, days: &[NaiveDate]) -> 
         "HTTPS tunnels to a bare IP address (no host name for the filter to judge)",
         2,
         ip_user,
-        (0..12).map(|k| (14 * 60 + k * 3, 20, bare, Outcome::Tunnel, None, 850_000 + u64::from(k) * 1_000)).collect(),
+        (0..12)
+            .map(|k| {
+                (
+                    14 * 60 + k * 3,
+                    20,
+                    bare,
+                    Outcome::Tunnel,
+                    None,
+                    850_000 + u64::from(k) * 1_000,
+                )
+            })
+            .collect(),
     );
 
     let adult_user = pick_pupil(rng);
@@ -719,7 +816,9 @@ fn incident_plans(rng: &mut ChaCha8Rng, school: &School, days: &[NaiveDate]) -> 
         "Attempts to reach an adult site after school (blocked)",
         0,
         adult_user,
-        (0..3).map(|k| (15 * 60 + 22, k * 25, adult, Outcome::Denied, None, 3_990)).collect(),
+        (0..3)
+            .map(|k| (15 * 60 + 22, k * 25, adult, Outcome::Denied, None, 3_990))
+            .collect(),
     );
 
     for (i, p) in plans.iter_mut().enumerate() {

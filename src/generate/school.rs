@@ -106,7 +106,12 @@ impl School {
             let (first, last) = name(rng);
             let year = 7 + (i % 7) as u8;
             let intake = 2026 - (i64::from(year) - 7);
-            let mut username = format!("{:02}{}{}", intake % 100, last.to_ascii_lowercase(), first[..1].to_ascii_lowercase());
+            let mut username = format!(
+                "{:02}{}{}",
+                intake % 100,
+                last.to_ascii_lowercase(),
+                first[..1].to_ascii_lowercase()
+            );
             while !taken.insert(username.clone()) {
                 username.push_str(&rng.random_range(2..10).to_string());
             }
@@ -158,7 +163,9 @@ impl School {
 
     /// Indexes of the people with a role.
     pub fn with_role(&self, role: Role) -> Vec<usize> {
-        (0..self.people.len()).filter(|&i| self.people[i].role == role).collect()
+        (0..self.people.len())
+            .filter(|&i| self.people[i].role == role)
+            .collect()
     }
 }
 

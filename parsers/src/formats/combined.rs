@@ -29,7 +29,9 @@ pub fn parse(line: &[u8]) -> Result<WebRecord<'_>, &'static str> {
     };
     let close = memchr(b']', &line[open..]).ok_or("unterminated [time] field")? + open;
     let ts = clf_time(&line[open + 1..close]).ok_or("bad [time] (expected 10/Oct/2000:13:55:36 -0700)")?;
-    let i = spaces(&line[close + 1..]).map_err(|_| "missing \"request\" after [time]")?.0;
+    let i = spaces(&line[close + 1..])
+        .map_err(|_| "missing \"request\" after [time]")?
+        .0;
     let (i, request) = quoted(i).ok_or("missing or unterminated \"request\" field")?;
     let i = spaces(i).map_err(|_| "missing status after \"request\"")?.0;
     let (i, status) = status(i).ok_or("bad status (expected three digits)")?;
@@ -88,18 +90,19 @@ pub fn parse(line: &[u8]) -> Result<WebRecord<'_>, &'static str> {
             }
         }
     }
-    if r.url.host.is_none() {
-        if let Some(v) = vhost {
-            let (host, port) = match v.iter().rposition(|&b| b == b':') {
-                Some(c) if v[c + 1..].iter().all(u8::is_ascii_digit) && c + 1 < v.len() => {
-                    (&v[..c], std::str::from_utf8(&v[c + 1..]).ok().and_then(|p| p.parse().ok()))
-                }
-                _ => (v, None),
-            };
-            r.url.host = Some(host);
-            if r.url.port.is_none() {
-                r.url.port = port;
-            }
+    if r.url.host.is_none()
+        && let Some(v) = vhost
+    {
+        let (host, port) = match v.iter().rposition(|&b| b == b':') {
+            Some(c) if v[c + 1..].iter().all(u8::is_ascii_digit) && c + 1 < v.len() => (
+                &v[..c],
+                std::str::from_utf8(&v[c + 1..]).ok().and_then(|p| p.parse().ok()),
+            ),
+            _ => (v, None),
+        };
+        r.url.host = Some(host);
+        if r.url.port.is_none() {
+            r.url.port = port;
         }
     }
     Ok(r)
@@ -168,7 +171,9 @@ mod tests {
     use super::*;
 
     fn ms(s: &str) -> i64 {
-        s.parse::<chrono::DateTime<chrono::Utc>>().expect("t").timestamp_millis()
+        s.parse::<chrono::DateTime<chrono::Utc>>()
+            .expect("t")
+            .timestamp_millis()
     }
 
     #[test]

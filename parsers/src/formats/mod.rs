@@ -57,19 +57,28 @@ impl Format {
     }
 
     /// Parses one line of this format, bare or inside a syslog envelope.
-    #[inline]
+    #[inline(always)]
     pub fn parse_web<'a>(self, line: &'a [u8], ctx: &TimeContext) -> Result<WebRecord<'a>, &'static str> {
-        let payload = |l: &'a [u8]| match self {
-            Format::Squid => squid::parse(l),
-            Format::Combined => combined::parse(l),
+        let bare = self.parse_payload(line);
+        let Err(reason) = bare else {
+            return bare;
         };
-        match payload(line) {
-            Ok(r) => Ok(r),
-            Err(bare) => match syslog::parse(line, ctx) {
-                Ok(env) => payload(env.msg),
-                Err(_) => Err(bare),
-            },
+        self.parse_enveloped(line, ctx).unwrap_or(Err(reason))
+    }
+
+    #[inline(always)]
+    fn parse_payload(self, line: &[u8]) -> Result<WebRecord<'_>, &'static str> {
+        match self {
+            Format::Squid => squid::parse(line),
+            Format::Combined => combined::parse(line),
         }
+    }
+
+    /// The payload of a syslog-wrapped line, `None` when the line has no syslog envelope.
+    #[inline(never)]
+    fn parse_enveloped<'a>(self, line: &'a [u8], ctx: &TimeContext) -> Option<Result<WebRecord<'a>, &'static str>> {
+        let env = syslog::parse(line, ctx).ok()?;
+        Some(self.parse_payload(env.msg))
     }
 }
 
@@ -87,7 +96,11 @@ pub struct Sniffed {
 impl Sniffed {
     /// Share of sample lines parsed, 0–1.
     pub fn confidence(&self) -> f64 {
-        if self.tried == 0 { 0.0 } else { self.matched as f64 / self.tried as f64 }
+        if self.tried == 0 {
+            0.0
+        } else {
+            self.matched as f64 / self.tried as f64
+        }
     }
 }
 
@@ -115,7 +128,7 @@ pub fn sniff(sample: &[&[u8]], ctx: &TimeContext) -> Result<Sniffed, String> {
             tried: sample.len(),
         })
         .collect();
-    scores.sort_by(|a, b| b.matched.cmp(&a.matched));
+    scores.sort_by_key(|s| std::cmp::Reverse(s.matched));
     let best = scores[0];
     if best.matched * 2 < best.tried || best.matched == 0 {
         let tried: Vec<String> = scores

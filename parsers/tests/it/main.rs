@@ -1,0 +1,4 @@
+//! Integration tests of the input layer.
+
+mod roundtrip;
+mod truncation;

@@ -1,0 +1,7 @@
+//! End-to-end tests of the `vigil` command, run as a user would (assert_cmd).
+
+mod generate;
+mod help;
+mod ingest;
+mod support;
+mod top;

@@ -1,0 +1,49 @@
+//! Fixtures shared by the CLI tests.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+/// The `vigil` binary under test.
+pub fn vigil() -> Command {
+    let mut cmd = Command::cargo_bin("vigil").expect("vigil binary");
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// A well-formed Squid line at `secs` for `user` fetching `host`.
+pub fn squid_line(secs: u64, user: &str, host: &str, bytes: u64, denied: bool) -> String {
+    let code = if denied { "TCP_DENIED/403" } else { "TCP_MISS/200" };
+    format!(
+        "{secs}.123    42 10.0.0.7 {code} {bytes} GET http://{host}/page?q=1 {user} HIER_DIRECT/192.0.2.1 text/html\n"
+    )
+}
+
+/// Writes `text` to `dir/name`, returning the path.
+pub fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> std::path::PathBuf {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(&path, text).expect("write fixture");
+    path
+}
+
+/// Gzip-compresses `text`.
+pub fn gzip(text: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(text).expect("gzip");
+    enc.finish().expect("gzip")
+}
+
+/// Parses a command's stdout as JSON.
+pub fn json(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
