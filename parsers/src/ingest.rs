@@ -23,8 +23,12 @@ use crate::time::{TimeContext, TimestampMs, pick_in_file_order};
 use crate::web::{WebBatch, WebColumn, WebColumns};
 use crate::{Error, Result, discover};
 
-/// Target size of one parsing chunk.
-const CHUNK_BYTES: usize = 2 << 20;
+/// Size of one parsing chunk for `len` bytes of input: about sixteen chunks per worker thread,
+/// between 1 and 16 MiB. Each chunk costs a dictionary merge and becomes one arrow chunk, so
+/// large inputs get large chunks; sixteen per thread keeps the threads evenly loaded.
+fn chunk_bytes(len: usize) -> usize {
+    (len / (rayon::current_num_threads() * 16)).clamp(1 << 20, 16 << 20)
+}
 /// How much of a file's start is sampled to recognise its format.
 const SNIFF_BYTES: usize = 256 << 10;
 /// How many lines are sampled to recognise a format.
@@ -419,7 +423,7 @@ impl SourceRun<'_> {
     fn parse_segment(&mut self, data: &[u8], base_offset: u64) {
         let format = if self.report.error.is_some() { None } else { self.format };
         let unknown_reason: &'static str = "not parsed: the file's format was not recognised";
-        let chunks = line_chunks(data, CHUNK_BYTES);
+        let chunks = line_chunks(data, chunk_bytes(data.len()));
         let ctx = self.ctx;
         let columns = self.opts.columns;
         let outs: Vec<ChunkOut> = chunks

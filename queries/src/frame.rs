@@ -2,11 +2,13 @@
 //!
 //! Numeric columns are handed to polars without copying (one arrow chunk per parsed batch);
 //! dictionary columns become `Categorical` columns whose ids are the parser's own, so no string is
-//! hashed twice; null values are the parser's sentinels turned into validity bitmaps.
+//! hashed twice; null values are the parser's sentinels turned into validity bitmaps. Each
+//! column's chunks are built in parallel.
 
 use polars::prelude::*;
 use polars_arrow::array::{MutableBinaryViewArray, PrimitiveArray, Utf8ViewArray};
 use polars_arrow::bitmap::Bitmap;
+use rayon::prelude::*;
 use vigil_parsers::ingest::WebTable;
 use vigil_parsers::intern::Dict;
 use vigil_parsers::web::{Action, NULL_U32, NULL_U64, TextColumn, WebBatch, WebColumn};
@@ -55,7 +57,11 @@ pub fn web_frame(table: WebTable) -> PolarsResult<DataFrame> {
                 for a in Action::ALL {
                     dict.intern(a.as_str().as_bytes());
                 }
-                categorical(name, &dict, batches.iter_mut().map(|b| std::mem::take(&mut b.action)))?
+                categorical(
+                    name,
+                    &dict,
+                    batches.iter_mut().map(|b| std::mem::take(&mut b.action)).collect(),
+                )?
             }
             WebColumn::Path => text_column(name, &mut batches, |b| &mut b.path),
             WebColumn::Query => text_column(name, &mut batches, |b| &mut b.query),
@@ -68,14 +74,17 @@ pub fn web_frame(table: WebTable) -> PolarsResult<DataFrame> {
                     .find(|(c, _)| *c == cat)
                     .map(|(_, d)| d)
                     .ok_or_else(|| polars_err!(ComputeError: "no dictionary for column {}", cat.name()))?;
-                let ids = batches.iter_mut().map(|b| {
-                    let col = b
-                        .cat_columns_mut()
-                        .into_iter()
-                        .find(|(c, _)| *c == cat)
-                        .map(|(_, col)| std::mem::take(&mut col.ids));
-                    col.unwrap_or_default()
-                });
+                let ids = batches
+                    .iter_mut()
+                    .map(|b| {
+                        let col = b
+                            .cat_columns_mut()
+                            .into_iter()
+                            .find(|(c, _)| *c == cat)
+                            .map(|(_, col)| std::mem::take(&mut col.ids));
+                        col.unwrap_or_default()
+                    })
+                    .collect();
                 categorical(name, dict, ids)?
             }
         };
@@ -100,34 +109,34 @@ fn u64_column(
     field: impl Fn(&mut WebBatch) -> &mut Vec<u64>,
     nullable: bool,
 ) -> Series {
-    UInt64Chunked::from_chunk_iter(
-        name,
-        batches.iter_mut().map(|b| {
-            let v = std::mem::take(field(b));
+    let vecs: Vec<Vec<u64>> = batches.iter_mut().map(|b| std::mem::take(field(b))).collect();
+    let arrays: Vec<PrimitiveArray<u64>> = vecs
+        .into_par_iter()
+        .map(|v| {
             let validity = if nullable { validity_u64(&v) } else { None };
             PrimitiveArray::from_vec(v).with_validity(validity)
-        }),
-    )
-    .into_series()
+        })
+        .collect();
+    UInt64Chunked::from_chunk_iter(name, arrays).into_series()
 }
 
 fn u32_column(name: PlSmallStr, batches: &mut [WebBatch], field: impl Fn(&mut WebBatch) -> &mut Vec<u32>) -> Series {
-    UInt32Chunked::from_chunk_iter(
-        name,
-        batches.iter_mut().map(|b| {
-            let v = std::mem::take(field(b));
+    let vecs: Vec<Vec<u32>> = batches.iter_mut().map(|b| std::mem::take(field(b))).collect();
+    let arrays: Vec<PrimitiveArray<u32>> = vecs
+        .into_par_iter()
+        .map(|v| {
             let validity = validity_u32(&v);
             PrimitiveArray::from_vec(v).with_validity(validity)
-        }),
-    )
-    .into_series()
+        })
+        .collect();
+    UInt32Chunked::from_chunk_iter(name, arrays).into_series()
 }
 
 fn text_column(name: PlSmallStr, batches: &mut [WebBatch], field: impl Fn(&mut WebBatch) -> &mut TextColumn) -> Series {
-    StringChunked::from_chunk_iter(
-        name,
-        batches.iter_mut().map(|b| {
-            let t = std::mem::take(field(b));
+    let columns: Vec<TextColumn> = batches.iter_mut().map(|b| std::mem::take(field(b))).collect();
+    let arrays: Vec<Utf8ViewArray> = columns
+        .into_par_iter()
+        .map(|t| {
             let mut arr = MutableBinaryViewArray::<str>::with_capacity(t.len());
             for i in 0..t.len() {
                 if t.valid[i] {
@@ -137,13 +146,13 @@ fn text_column(name: PlSmallStr, batches: &mut [WebBatch], field: impl Fn(&mut W
                 }
             }
             Utf8ViewArray::from(arr)
-        }),
-    )
-    .into_series()
+        })
+        .collect();
+    StringChunked::from_chunk_iter(name, arrays).into_series()
 }
 
 /// A Categorical column from per-batch id vectors and the dictionary they index.
-fn categorical(name: PlSmallStr, dict: &Dict, ids: impl Iterator<Item = Vec<u32>>) -> PolarsResult<Series> {
+fn categorical(name: PlSmallStr, dict: &Dict, ids: Vec<Vec<u32>>) -> PolarsResult<Series> {
     let categories = Categories::random(PlSmallStr::from_static("vigil"), CategoricalPhysical::U32);
     let mapping = categories.mapping();
     // Ids match the dictionary's unless two byte strings decode to the same lossy UTF-8 text.
@@ -154,9 +163,9 @@ fn categorical(name: PlSmallStr, dict: &Dict, ids: impl Iterator<Item = Vec<u32>
             remap.get_or_insert_with(|| (0..i as u32).collect()).push(cat);
         }
     }
-    let phys = UInt32Chunked::from_chunk_iter(
-        name,
-        ids.map(|mut v| {
+    let arrays: Vec<PrimitiveArray<u32>> = ids
+        .into_par_iter()
+        .map(|mut v| {
             if let Some(remap) = &remap {
                 for id in &mut v {
                     if *id != NULL_U32 {
@@ -166,8 +175,9 @@ fn categorical(name: PlSmallStr, dict: &Dict, ids: impl Iterator<Item = Vec<u32>
             }
             let validity = validity_u32(&v);
             PrimitiveArray::from_vec(v).with_validity(validity)
-        }),
-    );
+        })
+        .collect();
+    let phys = UInt32Chunked::from_chunk_iter(name, arrays);
     let dtype = DataType::Categorical(categories, mapping);
     // SAFETY: every non-null id was produced by interning into `dict`, whose strings were all
     // inserted into `mapping` above (through `remap` where ids differ), and the physical type is

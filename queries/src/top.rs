@@ -36,16 +36,6 @@ pub enum TopBy {
     Blocked,
 }
 
-impl TopBy {
-    fn column(self) -> &'static str {
-        match self {
-            TopBy::Bytes => "bytes",
-            TopBy::Requests => "requests",
-            TopBy::Blocked => "blocked",
-        }
-    }
-}
-
 /// Options of a top query.
 #[derive(Debug, Clone, Copy)]
 pub struct TopOptions {
@@ -71,45 +61,82 @@ pub struct TopRow {
 }
 
 /// Totals per key from a web frame with columns `key`, `bytes_in` and `action`, ranked by
-/// `opts.by` descending then key ascending.
-pub fn top(web: LazyFrame, opts: &TopOptions) -> PolarsResult<Vec<TopRow>> {
+/// `opts.by` descending then key ascending (the ranking and cut happen on the small result).
+pub fn top(mut web: LazyFrame, opts: &TopOptions) -> PolarsResult<Vec<TopRow>> {
     let key = opts.key.column();
-    let mut q = web
-        .group_by([col(key)])
-        .agg([
-            len().cast(DataType::UInt64).alias("requests"),
-            col("bytes_in").sum().cast(DataType::UInt64).alias("bytes"),
-            // The action column's physical ids are `Action as u32` (see frame.rs).
+    // A dictionary-encoded key is grouped by its integer ids (cheaper to hash than categories)
+    // and named afterwards from its mapping.
+    let mapping = match web.collect_schema()?.get(key) {
+        Some(DataType::Categorical(_, mapping)) => Some(mapping.clone()),
+        _ => None,
+    };
+    let group_key = if mapping.is_some() {
+        col(key).to_physical()
+    } else {
+        col(key)
+    };
+    // Flag blocked rows before grouping so every aggregation is a plain column sum. The action
+    // column's physical ids are `Action as u32` (see frame.rs).
+    let query = web
+        .select([
+            group_key.alias("key"),
+            col("bytes_in"),
             col("action")
                 .to_physical()
                 .eq(lit(Action::Blocked as u32))
-                .cast(DataType::UInt64)
-                .sum()
+                .cast(DataType::UInt32)
                 .alias("blocked"),
         ])
-        .with_column(col(key).cast(DataType::String).fill_null(lit("-")).alias("key"))
-        .sort_by_exprs(
-            [col(opts.by.column()), col("key")],
-            SortMultipleOptions::default().with_order_descending_multi([true, false]),
-        );
-    if let Some(n) = opts.limit {
-        q = q.limit(n as IdxSize);
-    }
-    let df = q
-        .select([col("key"), col("requests"), col("bytes"), col("blocked")])
-        .collect()?;
-    let keys = df.column("key")?.str()?.clone();
+        .group_by([col("key")])
+        .agg([
+            len().alias("requests"),
+            col("bytes_in").sum().alias("bytes"),
+            col("blocked").sum().alias("blocked"),
+        ])
+        .with_columns([
+            col("requests").cast(DataType::UInt64),
+            col("bytes").cast(DataType::UInt64),
+            col("blocked").cast(DataType::UInt64),
+        ]);
+    let df = crate::collect(query)?;
+    let name_of = |i: usize| -> String {
+        match &mapping {
+            Some(m) => df
+                .column("key")
+                .ok()
+                .and_then(|c| c.u32().ok().and_then(|ca| ca.get(i)))
+                .and_then(|id| m.cat_to_str(id))
+                .unwrap_or("-")
+                .to_owned(),
+            None => df
+                .column("key")
+                .ok()
+                .and_then(|c| c.str().ok().and_then(|ca| ca.get(i)))
+                .unwrap_or("-")
+                .to_owned(),
+        }
+    };
     let requests = df.column("requests")?.u64()?.clone();
     let bytes = df.column("bytes")?.u64()?.clone();
     let blocked = df.column("blocked")?.u64()?.clone();
-    Ok((0..df.height())
+    let mut rows: Vec<TopRow> = (0..df.height())
         .map(|i| TopRow {
-            key: keys.get(i).unwrap_or("-").to_owned(),
+            key: name_of(i),
             requests: requests.get(i).unwrap_or(0),
             bytes: bytes.get(i).unwrap_or(0),
             blocked: blocked.get(i).unwrap_or(0),
         })
-        .collect())
+        .collect();
+    let rank = |r: &TopRow| match opts.by {
+        TopBy::Bytes => r.bytes,
+        TopBy::Requests => r.requests,
+        TopBy::Blocked => r.blocked,
+    };
+    rows.sort_by(|a, b| rank(b).cmp(&rank(a)).then_with(|| a.key.cmp(&b.key)));
+    if let Some(n) = opts.limit {
+        rows.truncate(n);
+    }
+    Ok(rows)
 }
 
 #[cfg(test)]
