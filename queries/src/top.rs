@@ -153,6 +153,7 @@ mod tests {
 1700000002.000     10 10.0.0.2 TCP_TUNNEL/200 5000 CONNECT www.google.com:443 - HIER_DIRECT/2.2.2.2 -
 not a squid line
 1700000003.000     10 10.0.0.3 TCP_DENIED/403 50 GET http://casino.example/x BOB HIER_NONE/- text/html
+1700000004.000     10 10.0.0.3 TCP_MISS/200 70 GET https://www.google.co.uk/search?q=free+vpn%21&ie=UTF-8 BOB HIER_DIRECT/1.1.1.1 text/html
 ";
 
     fn frame(cols: WebColumns) -> DataFrame {
@@ -164,7 +165,7 @@ not a squid line
             ..IngestOptions::default()
         };
         let got = ingest(&[path], &opts).expect("ingest");
-        assert_eq!(got.sources[0].parsed, 4);
+        assert_eq!(got.sources[0].parsed, 5);
         assert_eq!(got.sources[0].rejected, 1);
         web_frame(got.web).expect("frame")
     }
@@ -185,7 +186,7 @@ not a squid line
             },
         )
         .expect("top");
-        let want = [("-", 1, 5000, 0), ("alice", 2, 1050, 1), ("bob", 1, 50, 1)];
+        let want = [("-", 1, 5000, 0), ("alice", 2, 1050, 1), ("bob", 2, 120, 1)];
         let got: Vec<(&str, u64, u64, u64)> = rows
             .iter()
             .map(|r| (r.key.as_str(), r.requests, r.bytes, r.blocked))
@@ -196,7 +197,7 @@ not a squid line
     #[test]
     fn hosts_by_blocked_with_limit() {
         let df = frame(WebColumns::all());
-        assert_eq!(df.height(), 4);
+        assert_eq!(df.height(), 5);
         assert_eq!(df.width(), WebColumn::ALL.len());
         let rows = top(
             df.lazy(),
@@ -222,7 +223,15 @@ not a squid line
     fn full_frame_has_evidence_and_search_columns() {
         let df = frame(WebColumns::all());
         let lines: Vec<Option<u64>> = df.column("line").expect("line").u64().expect("u64").iter().collect();
-        assert_eq!(lines, vec![Some(1), Some(2), Some(3), Some(5)]);
+        assert_eq!(lines, vec![Some(1), Some(2), Some(3), Some(5), Some(6)]);
+        let terms: Vec<Option<&str>> = df
+            .column("search_terms")
+            .expect("terms")
+            .str()
+            .expect("str")
+            .iter()
+            .collect();
+        assert_eq!(terms, vec![None, None, None, None, Some("free vpn!")]);
         let offsets: Vec<Option<u64>> = df
             .column("offset")
             .expect("offset")
@@ -234,7 +243,7 @@ not a squid line
         assert_eq!(offsets[1], Some(second));
         let port = df.column("port").expect("port").u32().expect("u32").get(2);
         assert_eq!(port, Some(443));
-        assert_eq!(df.column("port").expect("port").null_count(), 3);
+        assert_eq!(df.column("port").expect("port").null_count(), 4);
         let ts = df.column("ts").expect("ts");
         assert!(matches!(ts.dtype(), DataType::Datetime(TimeUnit::Milliseconds, None)));
     }

@@ -860,8 +860,20 @@ struct GroundTruth<'a> {
     about: &'static str,
     school: SchoolSummary,
     generator: GeneratorSummary,
-    files: &'a [(String, u64)],
+    files: Vec<FileSummary<'a>>,
     incidents: &'a [Incident],
+}
+
+#[derive(Serialize)]
+struct FileSummary<'a> {
+    file: &'a str,
+    lines: u64,
+}
+
+#[derive(Serialize)]
+struct Subnet {
+    name: &'static str,
+    cidr: &'static str,
 }
 
 #[derive(Serialize)]
@@ -873,7 +885,7 @@ struct SchoolSummary {
     staff: usize,
     pupils: usize,
     guests: usize,
-    subnets: [(&'static str, &'static str); 4],
+    subnets: [Subnet; 4],
 }
 
 #[derive(Serialize)]
@@ -908,10 +920,22 @@ fn write_ground_truth(
             pupils: count(Role::Pupil),
             guests: count(Role::Guest),
             subnets: [
-                ("staff", "10.40.10.0/23"),
-                ("pupils-ict", "10.40.20.0/22"),
-                ("pupils-chromebooks", "10.40.24.0/22"),
-                ("guest-wifi", "10.40.99.0/24"),
+                Subnet {
+                    name: "staff",
+                    cidr: "10.40.10.0/23",
+                },
+                Subnet {
+                    name: "pupils-ict",
+                    cidr: "10.40.20.0/22",
+                },
+                Subnet {
+                    name: "pupils-chromebooks",
+                    cidr: "10.40.24.0/22",
+                },
+                Subnet {
+                    name: "guest-wifi",
+                    cidr: "10.40.99.0/24",
+                },
             ],
         },
         generator: GeneratorSummary {
@@ -922,7 +946,10 @@ fn write_ground_truth(
             scale,
             rotate: opts.rotate,
         },
-        files,
+        files: files
+            .iter()
+            .map(|(file, lines)| FileSummary { file, lines: *lines })
+            .collect(),
         incidents,
     };
     let mut json = serde_json::to_vec_pretty(&truth)?;
