@@ -42,6 +42,13 @@ fn sample() -> (tempfile::TempDir, PathBuf, usize) {
     (dir, path, len)
 }
 
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("pool")
+}
+
 fn benches(c: &mut Criterion) {
     // SAFETY: set before polars starts its pool, while the benchmark is single-threaded.
     unsafe { std::env::set_var("POLARS_MAX_THREADS", "2") };
@@ -52,10 +59,7 @@ fn benches(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Bytes(len as u64));
     for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("pool");
+        let pool = pool(threads);
         let opts = IngestOptions::default();
         group.bench_function(format!("threads={threads}"), |b| {
             b.iter(|| pool.install(|| parse_buffer(&data, Format::Squid, &opts)).0.parsed)
@@ -67,10 +71,7 @@ fn benches(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Bytes(len as u64));
     for threads in [1, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("pool");
+        let pool = pool(threads);
         let opts = IngestOptions {
             columns: WebColumns::of(&[WebColumn::User, WebColumn::Host, WebColumn::BytesIn, WebColumn::Action]),
             ..IngestOptions::default()

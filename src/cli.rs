@@ -215,6 +215,13 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // Size the pools before any other thread (the memory sampler's) exists.
+    if let Some(n) = cli.threads
+        && let Err(e) = configure_threads(n)
+    {
+        let _ = writeln!(std::io::stderr(), "vigil: error: {e:#}");
+        return Outcome::Failed.into();
+    }
     let sampler = crate::memstats::MemSampler::from_env();
     let result = run(cli);
     if let Some(s) = sampler {
@@ -237,11 +244,8 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Runs a parsed command line.
+/// Runs a parsed command line (`--threads` is applied by [`main`] before anything starts).
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    if let Some(n) = cli.threads {
-        configure_threads(n)?;
-    }
     match cli.command {
         Command::Ingest(args) => commands::ingest::run(&args),
         Command::Top(args) => commands::top::run(&args),
@@ -252,7 +256,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
 /// Sizes rayon's pool and polars' pool to `n` threads (before either is first used).
 fn configure_threads(n: usize) -> anyhow::Result<()> {
     anyhow::ensure!(n > 0, "--threads must be at least 1");
-    // SAFETY: called from `run` before any other thread of this process exists, so nothing can
+    // SAFETY: called from `main` before any other thread of this process exists, so nothing can
     // read the environment concurrently.
     unsafe { std::env::set_var("POLARS_MAX_THREADS", n.to_string()) };
     rayon::ThreadPoolBuilder::new()

@@ -46,9 +46,20 @@ pub fn expand(inputs: &[PathBuf]) -> Result<Vec<Found>> {
             collect(input, true, &mut found)?;
         }
     }
+    // A file both named and found in a named directory is read once, as named.
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let named: HashSet<PathBuf> = found
+        .iter()
+        .filter(|f| f.explicit)
+        .map(|f| canonical(&f.path))
+        .collect();
     let mut seen = HashSet::new();
-    found.retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
-    let explicit: HashSet<PathBuf> = found.iter().filter(|f| f.explicit).map(|f| f.path.clone()).collect();
+    found.retain(|f| seen.insert(canonical(&f.path)));
+    let explicit: HashSet<PathBuf> = found
+        .iter()
+        .filter(|f| named.contains(&canonical(&f.path)))
+        .map(|f| f.path.clone())
+        .collect();
     Ok(order_rotated(found.into_iter().map(|f| f.path).collect())
         .into_iter()
         .map(|path| Found {
@@ -74,7 +85,17 @@ fn collect(path: &Path, explicit: bool, out: &mut Vec<Found>) -> Result<()> {
         .collect();
     entries.sort();
     for entry in entries {
-        collect(&entry, false, out)?;
+        // Inside a directory: regular files (or links to them) and real subdirectories only, so
+        // a FIFO cannot block the walk and a link back up cannot loop it.
+        let Ok(link) = std::fs::symlink_metadata(&entry) else {
+            continue;
+        };
+        let Ok(target) = std::fs::metadata(&entry) else {
+            continue;
+        };
+        if target.is_file() || (target.is_dir() && !link.file_type().is_symlink()) {
+            collect(&entry, false, out)?;
+        }
     }
     Ok(())
 }
@@ -112,13 +133,46 @@ fn rotation_key(path: &Path) -> (PathBuf, String, Rank) {
     {
         return (dir, base.to_owned(), Rank::Numbered(std::cmp::Reverse(n)));
     }
-    if let Some((base, date)) = stem.rsplit_once(['-', '.', '_']) {
-        let digits: String = date.chars().filter(char::is_ascii_digit).collect();
-        if digits.len() >= 8 && date.chars().all(|c| c.is_ascii_digit() || c == '-') {
-            return (dir, base.to_owned(), Rank::Dated(digits));
-        }
+    if let Some((base, digits)) = date_suffix(stem) {
+        return (dir, base.to_owned(), Rank::Dated(digits));
     }
     (dir, stem.to_owned(), Rank::Current)
+}
+
+/// Splits a date-stamped rotation suffix off a name: `-20261115`, `-2026111503` (with an hour),
+/// `-2026-11-15`, with `-`, `.` or `_` before it. Returns the base name and the digits.
+fn date_suffix(stem: &str) -> Option<(&str, String)> {
+    let bytes = stem.as_bytes();
+    for (len, dashed) in [(10, true), (10, false), (8, false)] {
+        if bytes.len() <= len + 1 {
+            continue;
+        }
+        let (base, sep, date) = (
+            &stem[..bytes.len() - len - 1],
+            bytes[bytes.len() - len - 1],
+            &bytes[bytes.len() - len..],
+        );
+        let shape_ok = if dashed {
+            date.iter().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    *b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
+        } else {
+            date.iter().all(u8::is_ascii_digit)
+        };
+        if shape_ok && b"-._".contains(&sep) {
+            let digits: String = date
+                .iter()
+                .filter(|b| b.is_ascii_digit())
+                .map(|&b| char::from(b))
+                .collect();
+            return Some((base, digits));
+        }
+    }
+    None
 }
 
 /// Orders rotated sets oldest first; otherwise keeps the order in which sets first appear.
@@ -178,6 +232,24 @@ mod tests {
                 "cache.log"
             ]
         );
+        let dashed: Vec<PathBuf> = [
+            "access.log",
+            "access.log-2026-11-15.gz",
+            "access.log-2026-11-14.gz",
+            "access.log-2026111509",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        assert_eq!(
+            names(&order_rotated(dashed)),
+            [
+                "access.log-2026-11-14.gz",
+                "access.log-2026-11-15.gz",
+                "access.log-2026111509",
+                "access.log"
+            ]
+        );
         let dated: Vec<PathBuf> = ["access.log", "access.log-20261116.gz", "access.log-20261115.gz"]
             .iter()
             .map(PathBuf::from)
@@ -203,6 +275,10 @@ mod tests {
         assert_eq!(found_names(&globbed), ["access.log.1", "access.log"]);
         let named = expand(&[dir.path().join("access.log")]).expect("named");
         assert!(named[0].explicit);
+        // Named as well as found in a named directory: read once, as named.
+        let both = expand(&[dir.path().to_path_buf(), dir.path().join("access.log")]).expect("both");
+        assert_eq!(both.iter().filter(|f| f.explicit).count(), 1);
+        assert_eq!(both.len(), 3);
         let twice = expand(&[dir.path().join("access.log"), dir.path().join("access.log")]).expect("dupes");
         assert_eq!(twice.len(), 1);
         assert!(matches!(

@@ -43,7 +43,10 @@ pub struct MapGuard {
 
 impl MapGuard {
     /// Registers `[start, start + len)`; `None` when every slot is taken.
-    pub fn register(start: *const u8, len: usize) -> Option<MapGuard> {
+    ///
+    /// Only for read-only maps this crate owns: a fault inside the range replaces the rest of it
+    /// with zero pages.
+    pub(crate) fn register(start: *const u8, len: usize) -> Option<MapGuard> {
         install();
         let start = start as usize;
         for (i, slot) in REGISTRY.iter().enumerate() {
@@ -83,9 +86,12 @@ fn install() {
             action.sa_sigaction = on_sigbus as *const () as usize;
             action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
             libc::sigemptyset(&mut action.sa_mask);
+            // Record the handler in force before installing ours, so ours never reads PREVIOUS
+            // before it is written.
             let mut previous: libc::sigaction = std::mem::zeroed();
-            if libc::sigaction(libc::SIGBUS, &action, &mut previous) == 0 {
+            if libc::sigaction(libc::SIGBUS, std::ptr::null(), &mut previous) == 0 {
                 PREVIOUS = Some(previous);
+                libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
             }
         }
     });

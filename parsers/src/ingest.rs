@@ -292,21 +292,29 @@ fn read_source(id: u32, path: &Path, explicit: bool, opts: &IngestOptions) -> (S
     };
     match source.body {
         Body::Mapped(map) => {
-            run.choose_format(&map.bytes()[..map.bytes().len().min(SNIFF_BYTES)]);
-            if run.report.skipped.is_some() {
-                run.report.seconds = started.elapsed().as_secs_f64();
-                return (run.report, Vec::new());
+            let bytes = map.bytes();
+            run.choose_format(&bytes[..bytes.len().min(SNIFF_BYTES)]);
+            // A live log's last line may still be being written: when the file has grown since
+            // it was opened, an unterminated last line is left for the next run.
+            let grown = std::fs::metadata(path).is_ok_and(|md| md.len() > run.report.size);
+            let whole_lines = match bytes.last() {
+                Some(b'\n') | None => bytes,
+                Some(_) if grown => &bytes[..memchr::memrchr(b'\n', bytes).map_or(0, |nl| nl + 1)],
+                Some(_) => bytes,
+            };
+            if run.report.skipped.is_none() {
+                run.parse_segment(whole_lines, 0);
             }
-            run.parse_segment(map.bytes(), 0);
-            if map.truncated() {
+            let now = std::fs::metadata(path).map(|md| md.len()).ok();
+            if map.truncated() || now.is_some_and(|n| n < run.report.size) {
                 drop(map);
-                // The file shrank under the map: what was parsed may be zeros or new content.
+                // The file shrank under the map: what was read may be zeros or new content.
                 // Start again from what is there now, as a stream.
                 let mut again = SourceRun {
                     opts,
                     explicit,
                     ctx: run.ctx,
-                    format: run.format,
+                    format: opts.format,
                     report: SourceReport::new(id, path),
                     batches: Vec::new(),
                 };
@@ -328,13 +336,22 @@ fn read_source(id: u32, path: &Path, explicit: bool, opts: &IngestOptions) -> (S
                     Err(e) => again.report.error = Some(e.to_string()),
                 }
                 run = again;
-            } else if let Ok(md) = std::fs::metadata(path)
-                && md.len() > run.report.size
-            {
-                run.report.warnings.push(format!(
-                    "the file grew by {} bytes while being read; run again to include them",
-                    md.len() - run.report.size
-                ));
+            } else if run.report.skipped.is_some() {
+                run.report.seconds = started.elapsed().as_secs_f64();
+                return (run.report, Vec::new());
+            } else {
+                let held = bytes.len() - whole_lines.len();
+                if held > 0 {
+                    run.report.warnings.push(format!(
+                        "the last line ({held} bytes) was still being written; it was left for the next run"
+                    ));
+                }
+                if let Some(n) = now.filter(|&n| n > run.report.size) {
+                    run.report.warnings.push(format!(
+                        "the file grew by {} bytes while being read; run again to include them",
+                        n - run.report.size
+                    ));
+                }
             }
         }
         Body::Stream(reader) => run.read_stream(reader),
@@ -349,6 +366,7 @@ impl SourceRun<'_> {
         if self.format.is_some() || self.report.error.is_some() {
             return;
         }
+        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
         let sample: Vec<&[u8]> = head
             .split(|&b| b == b'\n')
             .map(trim_cr)
@@ -382,7 +400,18 @@ impl SourceRun<'_> {
         }
     }
 
-    fn read_stream(&mut self, mut reader: crate::source::SegmentReader) {
+    fn read_stream(&mut self, reader: crate::source::SegmentReader) {
+        let held = std::sync::Arc::clone(&reader.held_back);
+        self.read_segments(reader);
+        let held = held.load(std::sync::atomic::Ordering::Relaxed);
+        if held > 0 {
+            self.report.warnings.push(format!(
+                "the last line ({held} bytes) was still being written; it was left for the next run"
+            ));
+        }
+    }
+
+    fn read_segments(&mut self, mut reader: crate::source::SegmentReader) {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<crate::source::Segment>>(1);
         std::thread::scope(|scope| {
             scope.spawn(move || {
@@ -570,8 +599,11 @@ fn parse_chunk(
     let mut pos = 0usize;
     while pos < data.len() {
         let end = memchr(b'\n', &data[pos..]).map_or(data.len(), |e| pos + e);
-        let line = trim_cr(&data[pos..end]);
+        let mut line = trim_cr(&data[pos..end]);
         let offset = base_offset + pos as u64;
+        if offset == 0 {
+            line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+        }
         pos = end + 1;
         line_no += 1;
         if is_blank(line) {

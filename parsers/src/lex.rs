@@ -112,6 +112,19 @@ pub fn fraction_ms(digits: &[u8]) -> u32 {
     ms
 }
 
+/// An optional fraction of a second after a time (`.123`, `,5`: any digits, read as
+/// milliseconds); `None` when the separator has no digits after it.
+#[inline]
+pub fn fraction(i: &[u8]) -> Option<(&[u8], u32)> {
+    match i.first() {
+        Some(b'.' | b',') => {
+            let digits = i[1..].iter().take_while(|b| b.is_ascii_digit()).count();
+            (digits > 0).then(|| (&i[1 + digits..], fraction_ms(&i[1..1 + digits])))
+        }
+        _ => Some((i, 0)),
+    }
+}
+
 /// `-` stands for "no value" in most log formats.
 #[inline]
 pub fn dash_none(v: &[u8]) -> Option<&[u8]> {
@@ -122,13 +135,6 @@ pub fn dash_none(v: &[u8]) -> Option<&[u8]> {
 #[inline]
 pub fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
-}
-
-/// Strips trailing spaces and tabs.
-#[inline]
-pub fn trim_end(line: &[u8]) -> &[u8] {
-    let n = line.iter().rev().take_while(|&&b| b == b' ' || b == b'\t').count();
-    &line[..line.len() - n]
 }
 
 /// The positions of the spaces in a line, found sixteen bytes at a time with SSE2 (eight at a
@@ -238,7 +244,6 @@ mod tests {
         assert_eq!(fraction_ms(b"5"), 500);
         assert_eq!(fraction_ms(b"123456"), 123);
         assert_eq!(opt_spaces(b"   x"), b"x");
-        assert_eq!(trim_end(b"x  \t"), b"x");
     }
 
     #[test]

@@ -19,7 +19,7 @@
 pub mod discover;
 mod error;
 pub mod formats;
-pub mod guard;
+mod guard;
 pub mod ingest;
 pub mod intern;
 pub mod lex;

@@ -4,7 +4,7 @@
 //! Source logs are only ever opened read-only; nothing here writes, moves or locks them.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -116,24 +116,27 @@ impl Source {
             mtime: md.modified().ok(),
             compression,
         };
-        // Reopen so the stream starts at byte 0 (the file may be a pipe that cannot seek).
-        let reopen = || File::open(path).map_err(|e| Error::io(path, e));
-        let body = match compression {
-            Compression::Gzip => {
-                let decoder = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, reopen()?));
-                Body::Stream(SegmentReader::new(path, Box::new(decoder), true, None))
-            }
-            Compression::None => {
-                let mapped = if allow_map && md.is_file() && md.len() > 0 {
-                    map_file(&file, md.len())
-                } else {
-                    None
+        let mapped = match compression {
+            Compression::None if allow_map && md.is_file() && md.len() > 0 => map_file(&file, md.len()),
+            _ => None,
+        };
+        let body = match mapped {
+            Some(m) => Body::Mapped(m),
+            None => {
+                // Rewind the handle already open; a pipe cannot rewind, so the bytes read to look
+                // for the gzip magic go back in front of it.
+                let rewound: Box<dyn Read + Send> = match file.seek(SeekFrom::Start(0)) {
+                    Ok(_) => Box::new(file),
+                    Err(_) => Box::new(std::io::Cursor::new(magic[..got].to_vec()).chain(file)),
                 };
-                match mapped {
-                    Some(m) => Body::Mapped(m),
-                    None => {
+                match compression {
+                    Compression::Gzip => {
+                        let decoder = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, rewound));
+                        Body::Stream(SegmentReader::new(path, Box::new(decoder), true, None))
+                    }
+                    Compression::None => {
                         let limit = md.is_file().then_some(md.len());
-                        Body::Stream(SegmentReader::new(path, Box::new(reopen()?), false, limit))
+                        Body::Stream(SegmentReader::new(path, rewound, false, limit))
                     }
                 }
             }
@@ -188,6 +191,8 @@ pub struct SegmentReader {
     done: bool,
     /// An error met after some data was read: reported after that data is handed out.
     pending: Option<Error>,
+    /// Bytes of an unterminated last line left unread because the file was still growing.
+    pub held_back: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl SegmentReader {
@@ -202,6 +207,7 @@ impl SegmentReader {
             offset: 0,
             done: false,
             pending: None,
+            held_back: std::sync::Arc::default(),
         }
     }
 
@@ -260,6 +266,17 @@ impl SegmentReader {
             }
             if n == 0 {
                 self.done = true;
+                // Stopped at the size seen at open while the file kept growing: an unterminated
+                // last line is still being written, so it is left for the next run.
+                if self.remaining == Some(0)
+                    && buf.last().is_some_and(|&b| b != b'\n')
+                    && std::fs::metadata(&self.path).is_ok_and(|md| md.len() > self.offset + buf.len() as u64)
+                {
+                    let keep = memchr::memrchr(b'\n', &buf).map_or(0, |nl| nl + 1);
+                    self.held_back
+                        .store((buf.len() - keep) as u64, std::sync::atomic::Ordering::Relaxed);
+                    buf.truncate(keep);
+                }
                 if buf.is_empty() {
                     return Ok(None);
                 }

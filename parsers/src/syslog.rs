@@ -145,12 +145,8 @@ fn iso8601(i: &[u8]) -> nom::IResult<&[u8], EnvelopeTime> {
         _ => return crate::lex::fail(i, nom::error::ErrorKind::Char),
     };
     let (i, (hour, minute, second)) = hms(i)?;
-    let (i, millis) = match i.strip_prefix(b".").or_else(|| i.strip_prefix(b",")) {
-        Some(r) => {
-            let n = r.iter().take_while(|b| b.is_ascii_digit()).count();
-            (&r[n..], crate::lex::fraction_ms(&r[..n]))
-        }
-        None => (i, 0),
+    let Some((i, millis)) = crate::lex::fraction(i) else {
+        return crate::lex::fail(i, nom::error::ErrorKind::Digit);
     };
     let Some(local) = naive(year as i32, month, day, hour, minute, second, millis) else {
         return crate::lex::fail(i, nom::error::ErrorKind::Verify);
@@ -201,18 +197,14 @@ fn rfc3164_time<'a>(i: &'a [u8], ctx: &TimeContext) -> nom::IResult<&'a [u8], Na
     };
     let (i, _) = spaces(i)?;
     let (i, (h, m, s)) = hms(i)?;
-    let (i, millis) = match i.strip_prefix(b".") {
-        Some(r) => {
-            let n = r.iter().take_while(|b| b.is_ascii_digit()).count();
-            (&r[n..], crate::lex::fraction_ms(&r[..n]))
-        }
-        None => (i, 0),
+    let Some((i, millis)) = crate::lex::fraction(i) else {
+        return crate::lex::fail(i, nom::error::ErrorKind::Digit);
     };
     let year = ctx.infer_year(month, day, h * 3600 + m * 60 + s);
     match naive(year, month, day, h, m, s, millis) {
         Some(t) => Ok((i, t)),
-        // 29 February in an inferred non-leap year: the year before it is the likelier one.
-        None => match naive(year - 1, month, day, h, m, s, millis) {
+        // 29 February in an inferred non-leap year: the latest leap year before it.
+        None => match (1..4).find_map(|back| naive(year - back, month, day, h, m, s, millis)) {
             Some(t) => Ok((i, t)),
             None => crate::lex::fail(i, nom::error::ErrorKind::Verify),
         },
@@ -413,6 +405,14 @@ mod tests {
             assert_eq!(env.pid, c.pid.map(str::as_bytes), "{}", c.line);
             assert_eq!(std::str::from_utf8(env.msg).expect("utf8"), c.msg, "{}", c.line);
         }
+    }
+
+    #[test]
+    fn leap_day_in_a_file_modified_in_a_common_year() {
+        let t: DateTime<Utc> = "2026-03-10T12:00:00Z".parse().expect("t");
+        let ctx = TimeContext::new(DEFAULT_TZ, Some(t.into()));
+        let env = parse(b"Feb 29 10:00:00 proxy squid[1]: x", &ctx).expect("parse");
+        assert_eq!(env.time, local("2024-02-29 10:00:00.000"));
     }
 
     #[test]

@@ -185,6 +185,16 @@ fn search_param(host: &[u8]) -> Option<&'static [u8]> {
 ///
 /// Google (any country domain), Bing, DuckDuckGo (`q`), YouTube (`search_query`) and Yahoo (`p`).
 pub fn search_terms_into(host: &[u8], query: &[u8], out: &mut Vec<u8>) -> bool {
+    let mut lower = [0u8; 64];
+    let host = host.strip_suffix(b".").unwrap_or(host);
+    let host = if host.iter().any(u8::is_ascii_uppercase) && host.len() <= lower.len() {
+        for (d, s) in lower.iter_mut().zip(host) {
+            *d = s.to_ascii_lowercase();
+        }
+        &lower[..host.len()]
+    } else {
+        host
+    };
     let Some(param) = search_param(host) else {
         return false;
     };
@@ -274,7 +284,7 @@ mod tests {
         let mut out = Vec::new();
         percent_decode_into(b"SCHOOL%5Cjsmith%zz%", false, &mut out);
         assert_eq!(out, b"SCHOOL\\jsmith%zz%");
-        let cases: [(&str, &str, Option<&str>); 7] = [
+        let cases: [(&str, &str, Option<&str>); 8] = [
             (
                 "www.google.co.uk",
                 "client=firefox&q=how+to+use+a+vpn%3F&oq=x",
@@ -287,6 +297,7 @@ mod tests {
             ),
             ("duckduckgo.com", "t=h_&q=caf%C3%A9", Some("café")),
             ("www.youtube.com", "search_query=minecraft+mods", Some("minecraft mods")),
+            ("WWW.Google.com.", "q=caps", Some("caps")),
             ("uk.search.yahoo.com", "p=homework+help&fr=yfp", Some("homework help")),
             ("www.bbc.co.uk", "q=news", None),
             ("www.google.com", "q=", None),

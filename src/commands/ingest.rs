@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 use serde::Serialize;
-use vigil_parsers::ingest::{Ingest, SourceReport};
+use vigil_parsers::ingest::{Ingest, SourceReport, Totals};
 use vigil_parsers::time::format_rfc3339;
 use vigil_parsers::web::WebColumns;
 
@@ -16,11 +16,12 @@ use crate::output::{Align, Table, table_time, thousands};
 pub fn run(args: &IngestArgs) -> Result<Outcome> {
     let ingest = super::read_inputs(&args.input, WebColumns::all())?;
     let outcome = super::outcome_of(&ingest);
-    let Ingest { sources, web, seconds } = ingest;
+    let totals = ingest.totals();
+    let Ingest { sources, web, .. } = ingest;
     let frame_started = Instant::now();
     let frame = vigil_queries::web_frame(web)?;
     let frame_seconds = frame_started.elapsed().as_secs_f64();
-    let report = Report::new(&sources, seconds, frame.height(), frame.width(), frame_seconds);
+    let report = Report::new(&sources, totals, frame.height(), frame.width(), frame_seconds);
     let mut out = std::io::stdout().lock();
     match args.output {
         IngestOutput::Json => {
@@ -90,22 +91,19 @@ struct FrameJson {
 }
 
 impl Report {
-    fn new(sources: &[SourceReport], seconds: f64, rows: usize, columns: usize, frame_seconds: f64) -> Self {
-        let sum = |f: fn(&SourceReport) -> u64| sources.iter().map(f).sum::<u64>();
-        let bytes = sum(|s| s.bytes);
-        let lines = sum(|s| s.lines);
+    fn new(sources: &[SourceReport], t: Totals, rows: usize, columns: usize, frame_seconds: f64) -> Self {
         Report {
             sources: sources.iter().map(source_json).collect(),
             total: TotalJson {
                 sources: sources.len(),
-                lines,
-                parsed: sum(|s| s.parsed),
-                rejected: sum(|s| s.rejected),
-                blank: sum(|s| s.blank),
-                bytes,
-                seconds,
-                mb_per_s: per_second(bytes as f64 / 1e6, seconds),
-                lines_per_s: per_second(lines as f64, seconds),
+                lines: t.lines,
+                parsed: t.parsed,
+                rejected: t.rejected,
+                blank: t.blank,
+                bytes: t.bytes,
+                seconds: t.seconds,
+                mb_per_s: per_second(t.bytes as f64 / 1e6, t.seconds),
+                lines_per_s: per_second(t.lines as f64, t.seconds),
             },
             frame: FrameJson {
                 rows,

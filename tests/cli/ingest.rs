@@ -1,6 +1,6 @@
 //! `vigil ingest`.
 
-use crate::support::{gzip, json, squid_line, vigil, write};
+use crate::support::{gzip, json, one_line_log, squid_line, vigil, write};
 
 #[test]
 fn mixed_good_and_garbage_lines_are_all_accounted_for() {
@@ -273,11 +273,7 @@ fn syslog_wrapped_and_combined_logs_are_recognised() {
 #[test]
 fn wrong_forced_format_rejects_with_reasons_instead_of_misparsing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = write(
-        dir.path(),
-        "access.log",
-        squid_line(1_700_000_000, "-", "a.example", 1, false),
-    );
+    let path = one_line_log(dir.path());
     let out = vigil()
         .args(["ingest", "--format", "combined", "--output", "json"])
         .arg(&path)
@@ -298,11 +294,7 @@ fn wrong_forced_format_rejects_with_reasons_instead_of_misparsing() {
 #[test]
 fn bad_time_zone_is_a_usage_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = write(
-        dir.path(),
-        "access.log",
-        squid_line(1_700_000_000, "-", "a.example", 1, false),
-    );
+    let path = one_line_log(dir.path());
     let out = vigil()
         .args(["ingest", "--tz", "Mars/Olympus"])
         .arg(&path)
@@ -346,4 +338,69 @@ fn a_file_truncated_while_read_does_not_crash_vigil() {
     let sum =
         src["parsed"].as_u64().expect("n") + src["rejected"].as_u64().expect("n") + src["blank"].as_u64().expect("n");
     assert_eq!(sum, src["lines"].as_u64().expect("n"));
+}
+
+#[test]
+fn a_pipe_is_read_from_its_first_byte() {
+    let text = format!(
+        "{}{}",
+        squid_line(1_700_000_000, "-", "a.example", 1, false),
+        squid_line(1_700_000_001, "-", "b.example", 2, false)
+    );
+    let out = vigil()
+        .args(["ingest", "--output", "json", "/dev/stdin"])
+        .write_stdin(text)
+        .output()
+        .expect("run");
+    let v = json(&out);
+    assert_eq!(v["sources"][0]["parsed"], 2, "{v}");
+    assert_eq!(v["sources"][0]["first_ts"], "2023-11-14T22:13:20.123Z");
+    // And gzip through a pipe.
+    let gz = gzip(squid_line(1_700_000_000, "-", "a.example", 1, false).as_bytes());
+    let out = vigil()
+        .args(["ingest", "--output", "json", "/dev/stdin"])
+        .write_stdin(gz)
+        .output()
+        .expect("run");
+    let v = json(&out);
+    assert_eq!(v["sources"][0]["compressed"], true);
+    assert_eq!(v["sources"][0]["parsed"], 1, "{v}");
+}
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_first_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = format!("\u{feff}{}", squid_line(1_700_000_000, "-", "a.example", 1, false));
+    let path = write(dir.path(), "access.log", text);
+    let v = json(
+        &vigil()
+            .args(["ingest", "--output", "json"])
+            .arg(&path)
+            .output()
+            .expect("run"),
+    );
+    assert_eq!(v["sources"][0]["parsed"], 1, "{v}");
+    assert_eq!(v["sources"][0]["rejected"], 0);
+}
+
+#[test]
+fn fifos_and_link_loops_inside_directories_are_passed_over() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    one_line_log(dir.path());
+    let fifo = dir.path().join("pipe.log");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).expect("symlink");
+    let out = vigil()
+        .args(["ingest", "--output", "json"])
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["sources"].as_array().expect("sources").len(), 1, "{v}");
 }

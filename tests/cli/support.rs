@@ -47,3 +47,8 @@ pub fn json(output: &std::process::Output) -> serde_json::Value {
         )
     })
 }
+
+/// An `access.log` in `dir` holding one ordinary Squid line.
+pub fn one_line_log(dir: &Path) -> std::path::PathBuf {
+    write(dir, "access.log", squid_line(1_700_000_000, "-", "a.example", 1, false))
+}

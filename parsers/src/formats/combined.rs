@@ -143,13 +143,7 @@ fn clf_time(s: &[u8]) -> Option<i64> {
     let (s, m) = digits_exact(s, 2).ok()?;
     let s = s.strip_prefix(b":")?;
     let (s, sec) = digits_exact(s, 2).ok()?;
-    let (s, millis) = match s.strip_prefix(b".") {
-        Some(r) => {
-            let n = r.iter().take_while(|b| b.is_ascii_digit()).count();
-            (&r[n..], crate::lex::fraction_ms(&r[..n]))
-        }
-        None => (s, 0),
-    };
+    let (s, millis) = crate::lex::fraction(s)?;
     let s = opt_spaces(s);
     let (sign, s) = match s.first()? {
         b'+' => (1, &s[1..]),

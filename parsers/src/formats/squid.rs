@@ -9,7 +9,7 @@
 //! CONNECT targets are `host:port`; Squid 4+ logs `error:…` pseudo-URLs for broken requests.
 //! Anything after the content type (a site's extra `logformat` fields) is ignored.
 
-use crate::lex::{dash_none, fraction_ms, uint};
+use crate::lex::{dash_none, uint};
 use crate::url;
 use crate::web::{Action, WebRecord};
 
@@ -106,16 +106,7 @@ fn epoch_ms(i: &[u8]) -> Option<(&[u8], i64)> {
     if secs > 99_999_999_999 {
         return None;
     }
-    let (rest, ms) = match rest.strip_prefix(b".") {
-        Some(r) => {
-            let n = r.iter().take_while(|b| b.is_ascii_digit()).count();
-            if n == 0 {
-                return None;
-            }
-            (&r[n..], fraction_ms(&r[..n]))
-        }
-        None => (rest, 0),
-    };
+    let (rest, ms) = crate::lex::fraction(rest)?;
     Some((rest, secs as i64 * 1000 + i64::from(ms)))
 }
 
