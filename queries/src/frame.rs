@@ -8,6 +8,7 @@
 use polars::prelude::*;
 use polars_arrow::array::{MutableBinaryViewArray, PrimitiveArray, Utf8ViewArray};
 use polars_arrow::bitmap::Bitmap;
+use polars_arrow::types::NativeType;
 use rayon::prelude::*;
 use vigil_parsers::ingest::WebTable;
 use vigil_parsers::intern::Dict;
@@ -93,14 +94,16 @@ pub fn web_frame(table: WebTable) -> PolarsResult<DataFrame> {
     DataFrame::new(height, out)
 }
 
-fn validity_u64(v: &[u64]) -> Option<Bitmap> {
-    v.contains(&NULL_U64)
-        .then(|| v.iter().map(|&x| x != NULL_U64).collect())
-}
-
-fn validity_u32(v: &[u32]) -> Option<Bitmap> {
-    v.contains(&NULL_U32)
-        .then(|| v.iter().map(|&x| x != NULL_U32).collect())
+/// One arrow array per batch, with the parser's null sentinel (if any) turned into validity.
+fn primitive_arrays<T: NativeType + PartialEq>(vecs: Vec<Vec<T>>, null: Option<T>) -> Vec<PrimitiveArray<T>> {
+    vecs.into_par_iter()
+        .map(|v| {
+            let validity = null
+                .filter(|n| v.contains(n))
+                .map(|n| v.iter().map(|x| *x != n).collect::<Bitmap>());
+            PrimitiveArray::from_vec(v).with_validity(validity)
+        })
+        .collect()
 }
 
 fn u64_column(
@@ -109,27 +112,14 @@ fn u64_column(
     field: impl Fn(&mut WebBatch) -> &mut Vec<u64>,
     nullable: bool,
 ) -> Series {
-    let vecs: Vec<Vec<u64>> = batches.iter_mut().map(|b| std::mem::take(field(b))).collect();
-    let arrays: Vec<PrimitiveArray<u64>> = vecs
-        .into_par_iter()
-        .map(|v| {
-            let validity = if nullable { validity_u64(&v) } else { None };
-            PrimitiveArray::from_vec(v).with_validity(validity)
-        })
-        .collect();
+    let vecs = batches.iter_mut().map(|b| std::mem::take(field(b))).collect();
+    let arrays = primitive_arrays(vecs, nullable.then_some(NULL_U64));
     UInt64Chunked::from_chunk_iter(name, arrays).into_series()
 }
 
 fn u32_column(name: PlSmallStr, batches: &mut [WebBatch], field: impl Fn(&mut WebBatch) -> &mut Vec<u32>) -> Series {
-    let vecs: Vec<Vec<u32>> = batches.iter_mut().map(|b| std::mem::take(field(b))).collect();
-    let arrays: Vec<PrimitiveArray<u32>> = vecs
-        .into_par_iter()
-        .map(|v| {
-            let validity = validity_u32(&v);
-            PrimitiveArray::from_vec(v).with_validity(validity)
-        })
-        .collect();
-    UInt32Chunked::from_chunk_iter(name, arrays).into_series()
+    let vecs = batches.iter_mut().map(|b| std::mem::take(field(b))).collect();
+    UInt32Chunked::from_chunk_iter(name, primitive_arrays(vecs, Some(NULL_U32))).into_series()
 }
 
 fn text_column(name: PlSmallStr, batches: &mut [WebBatch], field: impl Fn(&mut WebBatch) -> &mut TextColumn) -> Series {
@@ -163,20 +153,21 @@ fn categorical(name: PlSmallStr, dict: &Dict, ids: Vec<Vec<u32>>) -> PolarsResul
             remap.get_or_insert_with(|| (0..i as u32).collect()).push(cat);
         }
     }
-    let arrays: Vec<PrimitiveArray<u32>> = ids
-        .into_par_iter()
-        .map(|mut v| {
-            if let Some(remap) = &remap {
+    let ids = match &remap {
+        Some(remap) => ids
+            .into_par_iter()
+            .map(|mut v| {
                 for id in &mut v {
                     if *id != NULL_U32 {
                         *id = remap[*id as usize];
                     }
                 }
-            }
-            let validity = validity_u32(&v);
-            PrimitiveArray::from_vec(v).with_validity(validity)
-        })
-        .collect();
+                v
+            })
+            .collect(),
+        None => ids,
+    };
+    let arrays = primitive_arrays(ids, Some(NULL_U32));
     let phys = UInt32Chunked::from_chunk_iter(name, arrays);
     let dtype = DataType::Categorical(categories, mapping);
     // SAFETY: every non-null id was produced by interning into `dict`, whose strings were all
