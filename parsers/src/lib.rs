@@ -18,6 +18,7 @@
 
 pub mod discover;
 mod error;
+pub mod flow;
 pub mod formats;
 mod guard;
 pub mod ingest;

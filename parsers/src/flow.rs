@@ -1,0 +1,116 @@
+//! The `flow` event kind: one record per connection or packet a firewall logged.
+
+/// What the firewall did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FlowAction {
+    /// Let through.
+    Pass,
+    /// Dropped silently.
+    Block,
+    /// Refused with a reset or an ICMP error.
+    Reject,
+    /// Logged without a decision in the log (an audit or rate-limit rule).
+    Logged,
+}
+
+impl FlowAction {
+    /// The name used in frames and exports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowAction::Pass => "pass",
+            FlowAction::Block => "block",
+            FlowAction::Reject => "reject",
+            FlowAction::Logged => "logged",
+        }
+    }
+
+    /// The decision a rule's log prefix or action word names (`[UFW BLOCK]`, `Shorewall:net:DROP:`,
+    /// `ACCEPT`, …), `Logged` when it names none.
+    pub fn from_words(text: &[u8]) -> FlowAction {
+        let upper: Vec<u8> = text.iter().map(u8::to_ascii_uppercase).collect();
+        let has = |w: &[u8]| upper.windows(w.len()).any(|x| x == w);
+        if has(b"REJECT") {
+            FlowAction::Reject
+        } else if has(b"BLOCK") || has(b"DROP") || has(b"DENY") {
+            FlowAction::Block
+        } else if has(b"ALLOW") || has(b"ACCEPT") || has(b"PASS") {
+            FlowAction::Pass
+        } else {
+            FlowAction::Logged
+        }
+    }
+}
+
+/// Which way traffic crossed the firewall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Arriving at the firewall itself.
+    Inbound,
+    /// Leaving the firewall itself.
+    Outbound,
+    /// Routed through it.
+    Forwarded,
+}
+
+impl Direction {
+    /// The name used in frames and exports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "in",
+            Direction::Outbound => "out",
+            Direction::Forwarded => "forward",
+        }
+    }
+}
+
+/// One firewall log line as a format parser reads it, borrowing from the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowRecord<'a> {
+    /// The decision.
+    pub action: FlowAction,
+    /// Which way it went.
+    pub direction: Option<Direction>,
+    /// Interface it arrived on.
+    pub iface_in: Option<&'a [u8]>,
+    /// Interface it left by.
+    pub iface_out: Option<&'a [u8]>,
+    /// Protocol name (`TCP`, `UDP`, `ICMP`, `UDPLITE`, …) or number (`162`).
+    pub proto: Option<&'a [u8]>,
+    /// Source address as logged.
+    pub src_ip: Option<&'a [u8]>,
+    /// Source port.
+    pub src_port: Option<u16>,
+    /// Destination address as logged.
+    pub dst_ip: Option<&'a [u8]>,
+    /// Destination port.
+    pub dst_port: Option<u16>,
+    /// Bytes (the IP packet length for a packet log).
+    pub bytes: Option<u64>,
+    /// Packets.
+    pub packets: Option<u64>,
+    /// The rule or log prefix that matched.
+    pub rule: Option<&'a [u8]>,
+    /// Link-layer header as logged (`MAC=`).
+    pub mac: Option<&'a [u8]>,
+}
+
+impl FlowRecord<'_> {
+    /// A record with every field empty.
+    pub fn empty() -> Self {
+        FlowRecord {
+            action: FlowAction::Logged,
+            direction: None,
+            iface_in: None,
+            iface_out: None,
+            proto: None,
+            src_ip: None,
+            src_port: None,
+            dst_ip: None,
+            dst_port: None,
+            bytes: None,
+            packets: None,
+            rule: None,
+            mac: None,
+        }
+    }
+}
