@@ -1,6 +1,7 @@
 //! Log formats: one module per format, a [`Format`] enum to name them, and sniffing.
 
 pub mod combined;
+pub mod filterlog;
 pub mod netfilter;
 pub mod squid;
 
