@@ -66,6 +66,10 @@ impl Direction {
 /// One firewall log line as a format parser reads it, borrowing from the line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlowRecord<'a> {
+    /// When, if the payload carries its own time (else the syslog envelope's time applies).
+    pub ts: Option<crate::time::TimestampMs>,
+    /// A payload time without a zone, to be read in the school's zone.
+    pub local_time: Option<chrono::NaiveDateTime>,
     /// The decision.
     pub action: FlowAction,
     /// Which way it went.
@@ -92,12 +96,16 @@ pub struct FlowRecord<'a> {
     pub rule: Option<&'a [u8]>,
     /// Link-layer header as logged (`MAC=`).
     pub mac: Option<&'a [u8]>,
+    /// Application the firewall recognised.
+    pub app: Option<&'a [u8]>,
 }
 
 impl FlowRecord<'_> {
     /// A record with every field empty.
     pub fn empty() -> Self {
         FlowRecord {
+            ts: None,
+            local_time: None,
             action: FlowAction::Logged,
             direction: None,
             iface_in: None,
@@ -111,6 +119,7 @@ impl FlowRecord<'_> {
             packets: None,
             rule: None,
             mac: None,
+            app: None,
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod formats;
 mod guard;
 pub mod ingest;
 pub mod intern;
+pub mod kv;
 pub mod lex;
 pub mod source;
 pub mod syslog;

@@ -62,7 +62,7 @@ pub fn parse(msg: &[u8]) -> Result<FlowRecord<'_>, &'static str> {
         return Err("filterlog: record ends before its source and destination addresses");
     }
     r.proto = non_empty(f[proto]);
-    r.bytes = number(f[len]);
+    r.bytes = super::number(f[len]);
     r.src_ip = non_empty(f[src]);
     r.dst_ip = non_empty(f[dst]);
     if r.src_ip.is_none() || r.dst_ip.is_none() {
@@ -72,8 +72,10 @@ pub fn parse(msg: &[u8]) -> Result<FlowRecord<'_>, &'static str> {
         if n <= data + 1 {
             return Err("filterlog: TCP/UDP record without ports");
         }
-        r.src_port = port(f[data]).ok_or("filterlog: source port is not a number")?.into();
-        r.dst_port = port(f[data + 1])
+        r.src_port = super::port(f[data])
+            .ok_or("filterlog: source port is not a number")?
+            .into();
+        r.dst_port = super::port(f[data + 1])
             .ok_or("filterlog: destination port is not a number")?
             .into();
     }
@@ -97,17 +99,6 @@ pub fn parse_line<'a>(
 
 fn non_empty(v: &[u8]) -> Option<&[u8]> {
     if v.is_empty() { None } else { Some(v) }
-}
-
-fn number(v: &[u8]) -> Option<u64> {
-    crate::lex::uint(v)
-        .ok()
-        .filter(|(rest, _)| rest.is_empty())
-        .map(|(_, n)| n)
-}
-
-fn port(v: &[u8]) -> Option<u16> {
-    number(v).and_then(|n| u16::try_from(n).ok())
 }
 
 #[cfg(test)]

@@ -2,12 +2,58 @@
 
 pub mod combined;
 pub mod filterlog;
+pub mod fortigate;
 pub mod netfilter;
+pub mod sophos;
 pub mod squid;
 
 use crate::syslog;
 use crate::time::TimeContext;
 use crate::web::WebRecord;
+
+/// A whole-field decimal number.
+fn number(v: &[u8]) -> Option<u64> {
+    crate::lex::uint(v)
+        .ok()
+        .filter(|(rest, _)| rest.is_empty())
+        .map(|(_, n)| n)
+}
+
+/// A whole-field port number.
+fn port(v: &[u8]) -> Option<u16> {
+    number(v).and_then(|n| u16::try_from(n).ok())
+}
+
+/// The sum of two optional counters, present when either is.
+fn sum(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (None, None) => None,
+        (a, b) => Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0))),
+    }
+}
+
+/// `YYYY-MM-DD` and `HH:MM:SS` as a naive date-time.
+fn date_time(date: &[u8], time: &[u8]) -> Option<chrono::NaiveDateTime> {
+    let d = std::str::from_utf8(date).ok()?;
+    let t = std::str::from_utf8(time).ok()?;
+    chrono::NaiveDateTime::parse_from_str(&format!("{d} {t}"), "%Y-%m-%d %H:%M:%S").ok()
+}
+
+/// `+0100`, `-07:00` as minutes east of UTC.
+fn offset_minutes(tz: &[u8]) -> Option<i64> {
+    let (sign, rest) = match tz.first()? {
+        b'+' => (1, &tz[1..]),
+        b'-' => (-1, &tz[1..]),
+        _ => return None,
+    };
+    let digits: Vec<u8> = rest.iter().copied().filter(|b| *b != b':').collect();
+    if digits.len() != 4 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let h = i64::from(digits[0] - b'0') * 10 + i64::from(digits[1] - b'0');
+    let m = i64::from(digits[2] - b'0') * 10 + i64::from(digits[3] - b'0');
+    Some(sign * (h * 60 + m))
+}
 
 /// The event kind a format produces (DESIGN.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

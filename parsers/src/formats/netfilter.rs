@@ -55,10 +55,10 @@ pub fn parse(msg: &[u8]) -> Result<FlowRecord<'_>, &'static str> {
                 seen_src = true;
             }
             b"DST" if r.dst_ip.is_none() => r.dst_ip = value,
-            b"LEN" if r.bytes.is_none() => r.bytes = value.and_then(number),
+            b"LEN" if r.bytes.is_none() => r.bytes = value.and_then(super::number),
             b"PROTO" if r.proto.is_none() => r.proto = value,
-            b"SPT" if r.src_port.is_none() => r.src_port = value.and_then(port),
-            b"DPT" if r.dst_port.is_none() => r.dst_port = value.and_then(port),
+            b"SPT" if r.src_port.is_none() => r.src_port = value.and_then(super::port),
+            b"DPT" if r.dst_port.is_none() => r.dst_port = value.and_then(super::port),
             _ => {}
         }
     }
@@ -98,17 +98,6 @@ fn trim(s: &[u8]) -> &[u8] {
 fn trim_start(s: &[u8]) -> &[u8] {
     let n = s.iter().take_while(|&&b| b == b' ').count();
     &s[n..]
-}
-
-fn number(v: &[u8]) -> Option<u64> {
-    crate::lex::uint(v)
-        .ok()
-        .filter(|(rest, _)| rest.is_empty())
-        .map(|(_, n)| n)
-}
-
-fn port(v: &[u8]) -> Option<u16> {
-    number(v).and_then(|n| u16::try_from(n).ok())
 }
 
 #[cfg(test)]
