@@ -1,7 +1,9 @@
 //! Log formats: one module per format, a [`Format`] enum to name them, and sniffing.
 
 pub mod combined;
+pub mod dhcpd;
 pub mod filterlog;
+pub mod flexlm;
 pub mod fortigate;
 pub mod netfilter;
 pub mod sophos;

@@ -115,5 +115,11 @@ proptest! {
         let _ = squid::parse(&bytes);
         let _ = vigil_parsers::formats::combined::parse(&bytes);
         let _ = vigil_parsers::syslog::parse(&bytes, &ctx);
+        let _ = vigil_parsers::formats::netfilter::parse(&bytes);
+        let _ = vigil_parsers::formats::filterlog::parse_line(&bytes, &ctx);
+        let _ = vigil_parsers::formats::fortigate::parse(&bytes);
+        let _ = vigil_parsers::formats::sophos::parse(&bytes);
+        let _ = vigil_parsers::formats::dhcpd::parse(&bytes);
+        let _ = vigil_parsers::formats::flexlm::parse(&bytes);
     }
 }
