@@ -2,6 +2,7 @@
 
 pub mod combined;
 pub mod dhcpd;
+pub mod exim;
 pub mod filterlog;
 pub mod flexlm;
 pub mod fortigate;

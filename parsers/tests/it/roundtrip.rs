@@ -121,5 +121,6 @@ proptest! {
         let _ = vigil_parsers::formats::sophos::parse(&bytes);
         let _ = vigil_parsers::formats::dhcpd::parse(&bytes);
         let _ = vigil_parsers::formats::flexlm::parse(&bytes);
+        let _ = vigil_parsers::formats::exim::parse(&bytes);
     }
 }
