@@ -144,20 +144,12 @@ fn clf_time(s: &[u8]) -> Option<i64> {
     let s = s.strip_prefix(b":")?;
     let (s, sec) = digits_exact(s, 2).ok()?;
     let (s, millis) = crate::lex::fraction(s)?;
-    let s = opt_spaces(s);
-    let (sign, s) = match s.first()? {
-        b'+' => (1, &s[1..]),
-        b'-' => (-1, &s[1..]),
-        _ => return None,
-    };
-    let (s, oh) = digits_exact(s, 2).ok()?;
-    let s = s.strip_prefix(b":").unwrap_or(s);
-    let (s, om) = digits_exact(s, 2).ok()?;
-    if !s.is_empty() || h > 23 || m > 59 || sec > 60 {
+    let offset = super::offset_minutes(opt_spaces(s))?;
+    if h > 23 || m > 59 || sec > 60 {
         return None;
     }
     let local = crate::time::naive(year as i32, month, day, h, m, sec, millis)?;
-    Some(local.and_utc().timestamp_millis() - sign * i64::from(oh * 60 + om) * 60_000)
+    Some(local.and_utc().timestamp_millis() - offset * 60_000)
 }
 
 #[cfg(test)]
