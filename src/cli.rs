@@ -71,6 +71,8 @@ pub enum FormatArg {
     Squid,
     /// Apache/NCSA common or combined, including Squid's `logformat combined`.
     Combined,
+    /// e2guardian/DansGuardian access.log (logfileformat 1).
+    E2guardian,
 }
 
 /// `vigil ingest`.

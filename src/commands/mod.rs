@@ -18,6 +18,7 @@ pub fn read_inputs(input: &InputArgs, columns: WebColumns) -> anyhow::Result<Ing
             FormatArg::Auto => None,
             FormatArg::Squid => Some(Format::Squid),
             FormatArg::Combined => Some(Format::Combined),
+            FormatArg::E2guardian => Some(Format::E2guardian),
         },
         tz: vigil_parsers::time::parse_tz(&input.tz)?,
         columns,

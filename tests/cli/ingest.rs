@@ -404,3 +404,38 @@ fn fifos_and_link_loops_inside_directories_are_passed_over() {
     let v = json(&out);
     assert_eq!(v["sources"].as_array().expect("sources").len(), 1, "{v}");
 }
+
+#[test]
+fn e2guardian_local_times_across_the_autumn_clock_change_follow_file_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 01:50 BST, then the clock goes back: 01:10 and 01:40 are GMT; 03:00 is plain GMT.
+    let text = "\
+2026.10.25 1:50:00 - 10.0.0.6 http://a.example/ - GET 10 0 - 1 200 text/html
+2026.10.25 1:10:00 - 10.0.0.6 http://b.example/ *DENIED* Banned site: b.example GET 0 0 Banned Sites 1 403 text/html - Pupils
+2026.10.25 1:40:00 - 10.0.0.6 http://c.example/ - GET 10 0 - 1 200 text/html
+2026.10.25 3:00:00 - 10.0.0.6 http://d.example/ - GET 10 0 - 1 200 text/html
+";
+    let path = write(dir.path(), "access.log", text);
+    let v = json(
+        &vigil()
+            .args(["ingest", "--output", "json"])
+            .arg(&path)
+            .output()
+            .expect("run"),
+    );
+    let src = &v["sources"][0];
+    assert_eq!(src["format"], "e2guardian", "{v}");
+    assert_eq!(src["parsed"], 4);
+    // First line 00:50Z (BST); last 03:00Z; the repeated-hour lines are read as GMT.
+    assert_eq!(src["first_ts"], "2026-10-25T00:50:00.000Z");
+    assert_eq!(src["last_ts"], "2026-10-25T03:00:00.000Z");
+    let out = vigil()
+        .args(["top", "hosts", "--by", "blocked", "--limit", "1", "--output", "csv"])
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert_eq!(
+        String::from_utf8(out.stdout).expect("utf8"),
+        "key,requests,bytes,blocked\nb.example,1,0,1\n"
+    );
+}

@@ -2,6 +2,7 @@
 
 pub mod combined;
 pub mod dhcpd;
+pub mod e2guardian;
 pub mod exim;
 pub mod filterlog;
 pub mod flexlm;
@@ -81,17 +82,20 @@ pub enum Format {
     Squid,
     /// Apache/NCSA common or combined, including Squid's `logformat combined`/`common`.
     Combined,
+    /// e2guardian/DansGuardian `access.log`, `logfileformat = 1`.
+    E2guardian,
 }
 
 impl Format {
     /// Every format, in sniffing order.
-    pub const ALL: [Format; 2] = [Format::Squid, Format::Combined];
+    pub const ALL: [Format; 3] = [Format::Squid, Format::Combined, Format::E2guardian];
 
     /// The name used on the command line and in reports.
     pub fn name(self) -> &'static str {
         match self {
             Format::Squid => "squid",
             Format::Combined => "combined",
+            Format::E2guardian => "e2guardian",
         }
     }
 
@@ -103,14 +107,14 @@ impl Format {
     /// The event kind it produces.
     pub fn kind(self) -> Kind {
         match self {
-            Format::Squid | Format::Combined => Kind::Web,
+            Format::Squid | Format::Combined | Format::E2guardian => Kind::Web,
         }
     }
 
     /// Parses one line of this format, bare or inside a syslog envelope.
     #[inline(always)]
     pub fn parse_web<'a>(self, line: &'a [u8], ctx: &TimeContext) -> Result<WebRecord<'a>, &'static str> {
-        let bare = self.parse_payload(line);
+        let bare = self.parse_payload(line, ctx);
         let Err(reason) = bare else {
             return bare;
         };
@@ -118,10 +122,11 @@ impl Format {
     }
 
     #[inline(always)]
-    fn parse_payload(self, line: &[u8]) -> Result<WebRecord<'_>, &'static str> {
+    fn parse_payload<'a>(self, line: &'a [u8], ctx: &TimeContext) -> Result<WebRecord<'a>, &'static str> {
         match self {
             Format::Squid => squid::parse(line),
             Format::Combined => combined::parse(line),
+            Format::E2guardian => e2guardian::parse(line, ctx),
         }
     }
 
@@ -129,7 +134,7 @@ impl Format {
     #[inline(never)]
     fn parse_enveloped<'a>(self, line: &'a [u8], ctx: &TimeContext) -> Option<Result<WebRecord<'a>, &'static str>> {
         let env = syslog::parse(line, ctx).ok()?;
-        Some(self.parse_payload(env.msg))
+        Some(self.parse_payload(env.msg, ctx))
     }
 }
 

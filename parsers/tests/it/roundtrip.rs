@@ -122,5 +122,6 @@ proptest! {
         let _ = vigil_parsers::formats::dhcpd::parse(&bytes);
         let _ = vigil_parsers::formats::flexlm::parse(&bytes);
         let _ = vigil_parsers::formats::exim::parse(&bytes);
+        let _ = vigil_parsers::formats::e2guardian::parse(&bytes, &ctx);
     }
 }
