@@ -102,6 +102,14 @@ pub fn byte(c: u8) -> impl Fn(&[u8]) -> IResult<&[u8], u8> {
     }
 }
 
+/// Strips spaces and tabs from both ends.
+#[inline]
+pub fn trim_spaces(s: &[u8]) -> &[u8] {
+    let s = opt_spaces(s);
+    let n = s.iter().rev().take_while(|&&b| b == b' ' || b == b'\t').count();
+    &s[..s.len() - n]
+}
+
 /// A decimal fraction's digits as milliseconds (`.5` → 500, `.123456` → 123), rounding down.
 #[inline]
 pub fn fraction_ms(digits: &[u8]) -> u32 {
@@ -244,6 +252,8 @@ mod tests {
         assert_eq!(fraction_ms(b"5"), 500);
         assert_eq!(fraction_ms(b"123456"), 123);
         assert_eq!(opt_spaces(b"   x"), b"x");
+        assert_eq!(trim_spaces(b" \tx y  "), b"x y");
+        assert_eq!(trim_spaces(b"   "), b"");
     }
 
     #[test]

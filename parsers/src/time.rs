@@ -156,6 +156,15 @@ pub fn pick_in_file_order(previous: Option<TimestampMs>, early: TimestampMs, lat
     }
 }
 
+/// Milliseconds of an RFC 3339 time, for tests.
+#[cfg(test)]
+pub(crate) fn utc_ms(rfc3339: &str) -> TimestampMs {
+    rfc3339
+        .parse::<DateTime<Utc>>()
+        .expect("an RFC 3339 test time")
+        .timestamp_millis()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

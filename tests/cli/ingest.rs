@@ -1,6 +1,6 @@
 //! `vigil ingest`.
 
-use crate::support::{gzip, json, one_line_log, squid_line, vigil, write};
+use crate::support::{gzip, ingest_json, json, one_line_log, squid_line, vigil, write};
 
 #[test]
 fn mixed_good_and_garbage_lines_are_all_accounted_for() {
@@ -97,13 +97,7 @@ fn blank_lines_are_counted_not_rejected() {
         squid_line(1_700_000_001, "-", "b.example", 1, false).trim_end()
     );
     let path = write(dir.path(), "access.log", text);
-    let v = json(
-        &vigil()
-            .args(["ingest", "--output", "json"])
-            .arg(&path)
-            .output()
-            .expect("run"),
-    );
+    let v = ingest_json(&path);
     let src = &v["sources"][0];
     assert_eq!(
         (
@@ -372,13 +366,7 @@ fn a_byte_order_mark_is_not_part_of_the_first_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let text = format!("\u{feff}{}", squid_line(1_700_000_000, "-", "a.example", 1, false));
     let path = write(dir.path(), "access.log", text);
-    let v = json(
-        &vigil()
-            .args(["ingest", "--output", "json"])
-            .arg(&path)
-            .output()
-            .expect("run"),
-    );
+    let v = ingest_json(&path);
     assert_eq!(v["sources"][0]["parsed"], 1, "{v}");
     assert_eq!(v["sources"][0]["rejected"], 0);
 }
@@ -416,13 +404,7 @@ fn e2guardian_local_times_across_the_autumn_clock_change_follow_file_order() {
 2026.10.25 3:00:00 - 10.0.0.6 http://d.example/ - GET 10 0 - 1 200 text/html
 ";
     let path = write(dir.path(), "access.log", text);
-    let v = json(
-        &vigil()
-            .args(["ingest", "--output", "json"])
-            .arg(&path)
-            .output()
-            .expect("run"),
-    );
+    let v = ingest_json(&path);
     let src = &v["sources"][0];
     assert_eq!(src["format"], "e2guardian", "{v}");
     assert_eq!(src["parsed"], 4);

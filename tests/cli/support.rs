@@ -52,3 +52,14 @@ pub fn json(output: &std::process::Output) -> serde_json::Value {
 pub fn one_line_log(dir: &Path) -> std::path::PathBuf {
     write(dir, "access.log", squid_line(1_700_000_000, "-", "a.example", 1, false))
 }
+
+/// `vigil ingest --output json PATH` parsed.
+pub fn ingest_json(path: &Path) -> serde_json::Value {
+    json(
+        &vigil()
+            .args(["ingest", "--output", "json"])
+            .arg(path)
+            .output()
+            .expect("run"),
+    )
+}

@@ -155,17 +155,12 @@ fn clf_time(s: &[u8]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ms(s: &str) -> i64 {
-        s.parse::<chrono::DateTime<chrono::Utc>>()
-            .expect("t")
-            .timestamp_millis()
-    }
+    use crate::time::utc_ms;
 
     #[test]
     fn squid_combined_with_tag() {
         let r = parse(br#"10.20.3.4 - SCHOOL%5Cabc [16/Nov/2026:09:01:02 +0000] "GET http://www.bbc.co.uk/news?x=1 HTTP/1.1" 200 5120 "https://www.google.com/" "Mozilla/5.0 (Windows NT 10.0) \"q\"" TCP_MISS:HIER_DIRECT"#).expect("parse");
-        assert_eq!(r.ts, ms("2026-11-16T09:01:02Z"));
+        assert_eq!(r.ts, utc_ms("2026-11-16T09:01:02Z"));
         assert_eq!(r.client, Some(&b"10.20.3.4"[..]));
         assert_eq!(r.user, Some(&b"SCHOOL%5Cabc"[..]));
         assert_eq!(r.method, Some(&b"GET"[..]));
@@ -183,7 +178,7 @@ mod tests {
     #[test]
     fn squid_common_denied_connect() {
         let r = parse(br#"10.20.3.5 - - [16/Nov/2026:10:00:00 +0100] "CONNECT vpn.example:443 HTTP/1.1" 403 3900 TCP_DENIED:HIER_NONE"#).expect("parse");
-        assert_eq!(r.ts, ms("2026-11-16T09:00:00Z"));
+        assert_eq!(r.ts, utc_ms("2026-11-16T09:00:00Z"));
         assert_eq!(r.user, None);
         assert_eq!(r.url.host, Some(&b"vpn.example"[..]));
         assert_eq!(r.url.port, Some(443));
@@ -193,7 +188,7 @@ mod tests {
     #[test]
     fn apache_combined_and_vhost_forms() {
         let r = parse(br#"127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 200 2326 "http://www.example.com/start.html" "Mozilla/4.08 [en] (Win98; I ;Nav)""#).expect("parse");
-        assert_eq!(r.ts, ms("2000-10-10T20:55:36Z"));
+        assert_eq!(r.ts, utc_ms("2000-10-10T20:55:36Z"));
         assert_eq!(r.user, Some(&b"frank"[..]));
         assert_eq!(r.url.path, b"/apache_pb.gif");
         assert_eq!(r.url.host, None);

@@ -12,6 +12,7 @@
 //! package writes a two-digit year (`18.05.23`). Times are local. A denied request may be logged
 //! with status 200; `*DENIED*` decides.
 
+use crate::lex::trim_spaces;
 use crate::time::{LocalResolution, TimeContext};
 use crate::url;
 use crate::web::{Action, WebRecord};
@@ -39,7 +40,7 @@ pub fn parse<'a>(line: &'a [u8], ctx: &TimeContext) -> Result<WebRecord<'a>, &'s
             .ok_or("e2guardian: *DENIED* without a method after its reason")?;
         let start = tokens[5].as_ptr() as usize - line.as_ptr() as usize;
         let end = tokens[m].as_ptr() as usize - line.as_ptr() as usize;
-        (true, Some(trim(&line[start..end])), m)
+        (true, Some(trim_spaces(&line[start..end])), m)
     } else {
         (false, None, 6)
     };
@@ -97,11 +98,6 @@ fn is_status(t: &[u8]) -> bool {
     (t.len() == 3 && t.iter().all(u8::is_ascii_digit)) || t == b"0"
 }
 
-fn trim(s: &[u8]) -> &[u8] {
-    let end = s.iter().rposition(|&b| b != b' ').map_or(0, |e| e + 1);
-    &s[..end]
-}
-
 /// `2017.4.28` / `18.05.23` and `10:42:51` / `9:05:01`.
 fn date_time(date: &[u8], time: &[u8]) -> Option<chrono::NaiveDateTime> {
     let num = |p: &[u8]| -> Option<u32> {
@@ -126,21 +122,16 @@ fn date_time(date: &[u8], time: &[u8]) -> Option<chrono::NaiveDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::utc_ms;
 
     fn ctx() -> TimeContext {
         TimeContext::new(crate::time::DEFAULT_TZ, None)
     }
 
-    fn ms(s: &str) -> i64 {
-        s.parse::<chrono::DateTime<chrono::Utc>>()
-            .expect("t")
-            .timestamp_millis()
-    }
-
     #[test]
     fn denied_with_a_reason_and_a_spaced_category() {
         let r = parse(b"2017.4.28 10:42:51 - 192.168.1.10 http://www.example.com/ *DENIED* Banned site: example.com GET 0 0 Banned Sites 1 403 text/html - Default", &ctx()).expect("parse");
-        assert_eq!(r.ts, ms("2017-04-28T09:42:51Z")); // BST
+        assert_eq!(r.ts, utc_ms("2017-04-28T09:42:51Z")); // BST
         assert_eq!(r.action, Action::Blocked);
         assert_eq!(r.reason, Some(&b"*DENIED* Banned site: example.com"[..]));
         assert_eq!(r.category, Some(&b"Banned Sites"[..]));
@@ -155,7 +146,7 @@ mod tests {
     #[test]
     fn scanned_two_digit_year_unpadded_time_and_extras() {
         let r = parse(b"18.05.23 9:05:01 jsmith 10.40.20.15 https://www.bbc.co.uk:443 *SCANNED* CONNECT 5120 0 News 2 200 - KB-ICT1-PC05 Pupils - - -", &ctx()).expect("parse");
-        assert_eq!(r.ts, ms("2018-05-23T08:05:01Z"));
+        assert_eq!(r.ts, utc_ms("2018-05-23T08:05:01Z"));
         assert_eq!((r.action, r.reason), (Action::Allowed, None));
         assert_eq!(r.url.port, Some(443));
         assert_eq!(r.category, Some(&b"News"[..]));
@@ -176,8 +167,8 @@ mod tests {
             &ctx(),
         )
         .expect("parse");
-        assert_eq!(r.ts, ms("2026-10-25T00:30:00Z"));
-        assert_eq!(r.ts_late, Some(ms("2026-10-25T01:30:00Z")));
+        assert_eq!(r.ts, utc_ms("2026-10-25T00:30:00Z"));
+        assert_eq!(r.ts_late, Some(utc_ms("2026-10-25T01:30:00Z")));
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //! before them, so [`parse`] returns what the line says and the ingest tracks the date in file
 //! order. The feature may be quoted or bare.
 
+use crate::lex::trim_spaces;
+
 /// What happened to a licence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LicenceOp {
@@ -54,16 +56,16 @@ pub enum FlexLine<'a> {
 
 /// Parses one lmgrd line; other daemon chatter is refused with a reason.
 pub fn parse(line: &[u8]) -> Result<FlexLine<'_>, &'static str> {
-    let line = trim(line);
+    let line = trim_spaces(line);
     let sp = line.iter().position(|&b| b == b' ').ok_or("no time of day")?;
     let seconds = time_of_day(&line[..sp]).ok_or("no time of day (H:MM:SS)")?;
-    let rest = trim(&line[sp..]);
+    let rest = trim_spaces(&line[sp..]);
     let rest = rest.strip_prefix(b"(").ok_or("no (daemon) after the time")?;
     let close = rest.iter().position(|&b| b == b')').ok_or("unterminated (daemon)")?;
     let daemon = &rest[..close];
-    let rest = trim(&rest[close + 1..]);
+    let rest = trim_spaces(&rest[close + 1..]);
     if let Some(d) = rest.strip_prefix(b"TIMESTAMP ") {
-        let text = std::str::from_utf8(trim(d)).map_err(|_| "TIMESTAMP is not text")?;
+        let text = std::str::from_utf8(trim_spaces(d)).map_err(|_| "TIMESTAMP is not text")?;
         let date = chrono::NaiveDate::parse_from_str(text, "%m/%d/%Y").map_err(|_| "TIMESTAMP is not MM/DD/YYYY")?;
         return Ok(FlexLine::Date { seconds, date });
     }
@@ -76,7 +78,7 @@ pub fn parse(line: &[u8]) -> Result<FlexLine<'_>, &'static str> {
     } else {
         return Err("lmgrd message that is not OUT:, IN:, DENIED: or TIMESTAMP");
     };
-    let rest = trim(rest);
+    let rest = trim_spaces(rest);
     let (feature, rest) = match rest.strip_prefix(b"\"") {
         Some(q) => {
             let end = q.iter().position(|&b| b == b'"').ok_or("unterminated \"feature\"")?;
@@ -87,14 +89,14 @@ pub fn parse(line: &[u8]) -> Result<FlexLine<'_>, &'static str> {
             (&rest[..end], &rest[end..])
         }
     };
-    let rest = trim(rest);
+    let rest = trim_spaces(rest);
     let end = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
     let who = &rest[..end];
     let at = who
         .iter()
         .rposition(|&b| b == b'@')
         .ok_or("no user@host after the feature")?;
-    let reason = trim(&rest[end..]);
+    let reason = trim_spaces(&rest[end..]);
     let reason = reason
         .strip_prefix(b"(")
         .and_then(|r| r.strip_suffix(b")"))
@@ -111,12 +113,6 @@ pub fn parse(line: &[u8]) -> Result<FlexLine<'_>, &'static str> {
         host: &who[at + 1..],
         reason,
     })
-}
-
-fn trim(s: &[u8]) -> &[u8] {
-    let start = s.iter().position(|&b| b != b' ').unwrap_or(s.len());
-    let end = s.iter().rposition(|&b| b != b' ').map_or(start, |e| e + 1);
-    &s[start..end.max(start)]
 }
 
 /// `H:MM:SS` or `HH:MM:SS` → seconds since midnight.

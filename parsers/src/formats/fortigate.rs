@@ -95,12 +95,7 @@ fn action(v: &[u8]) -> FlowAction {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ms(s: &str) -> i64 {
-        s.parse::<chrono::DateTime<chrono::Utc>>()
-            .expect("t")
-            .timestamp_millis()
-    }
+    use crate::time::utc_ms;
 
     #[test]
     fn traffic_log_any_order_quoted_values() {
@@ -119,7 +114,7 @@ mod tests {
         // Keys in another order, date+time+tz only, a deny.
         let r = parse(br#"action=deny dstip=198.51.100.9 srcip=10.40.20.16 tz="-0700" time=09:00:00 date=2026-11-20 proto=17 dstport=1194 srcport=40000"#)
             .expect("parse");
-        assert_eq!(r.ts, Some(ms("2026-11-20T16:00:00Z")));
+        assert_eq!(r.ts, Some(utc_ms("2026-11-20T16:00:00Z")));
         assert_eq!(r.action, FlowAction::Block);
         assert_eq!(r.bytes, None);
         // No tz: local time for the school's zone.

@@ -15,11 +15,12 @@
 use memchr::memmem;
 
 use crate::flow::{Direction, FlowAction, FlowRecord};
+use crate::lex::{opt_spaces, trim_spaces};
 
 /// Parses one netfilter kernel message.
 pub fn parse(msg: &[u8]) -> Result<FlowRecord<'_>, &'static str> {
     let at = find_in(msg).ok_or("no IN= field: not a netfilter packet log")?;
-    let prefix = trim(&msg[..at]);
+    let prefix = trim_spaces(&msg[..at]);
     let mut r = FlowRecord::empty();
     if !prefix.is_empty() {
         r.rule = Some(prefix);
@@ -28,7 +29,7 @@ pub fn parse(msg: &[u8]) -> Result<FlowRecord<'_>, &'static str> {
     let mut rest = &msg[at..];
     let mut seen_src = false;
     while !rest.is_empty() {
-        rest = trim_start(rest);
+        rest = opt_spaces(rest);
         if rest.first() == Some(&b'[') {
             // A quoted packet (ICMP error) or `[0 bytes]`: not this packet's fields.
             let close = rest
@@ -87,17 +88,6 @@ fn find_in(msg: &[u8]) -> Option<usize> {
         from = at + 3;
     }
     None
-}
-
-fn trim(s: &[u8]) -> &[u8] {
-    let s = trim_start(s);
-    let n = s.iter().rev().take_while(|&&b| b == b' ').count();
-    &s[..s.len() - n]
-}
-
-fn trim_start(s: &[u8]) -> &[u8] {
-    let n = s.iter().take_while(|&&b| b == b' ').count();
-    &s[n..]
 }
 
 #[cfg(test)]
