@@ -1,7 +1,7 @@
 //! The `flow` event kind: one record per connection or packet a firewall logged.
 
 /// What the firewall did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum FlowAction {
     /// Let through.
     Pass,
@@ -10,6 +10,7 @@ pub enum FlowAction {
     /// Refused with a reset or an ICMP error.
     Reject,
     /// Logged without a decision in the log (an audit or rate-limit rule).
+    #[default]
     Logged,
 }
 
@@ -63,8 +64,9 @@ impl Direction {
     }
 }
 
-/// One firewall log line as a format parser reads it, borrowing from the line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One firewall log line as a format parser reads it, borrowing from the line; the default has
+/// every field empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FlowRecord<'a> {
     /// When, if the payload carries its own time (else the syslog envelope's time applies).
     pub ts: Option<crate::time::TimestampMs>,
@@ -98,28 +100,4 @@ pub struct FlowRecord<'a> {
     pub mac: Option<&'a [u8]>,
     /// Application the firewall recognised.
     pub app: Option<&'a [u8]>,
-}
-
-impl FlowRecord<'_> {
-    /// A record with every field empty.
-    pub fn empty() -> Self {
-        FlowRecord {
-            ts: None,
-            local_time: None,
-            action: FlowAction::Logged,
-            direction: None,
-            iface_in: None,
-            iface_out: None,
-            proto: None,
-            src_ip: None,
-            src_port: None,
-            dst_ip: None,
-            dst_port: None,
-            bytes: None,
-            packets: None,
-            rule: None,
-            mac: None,
-            app: None,
-        }
-    }
 }

@@ -35,8 +35,10 @@ pub fn parse(msg: &[u8]) -> Result<FlowRecord<'_>, &'static str> {
     if !f[0].iter().all(u8::is_ascii_digit) || f[0].is_empty() {
         return Err("filterlog: field 1 (rule number) is not a number");
     }
-    let mut r = FlowRecord::empty();
-    r.rule = non_empty(f[3]).or(non_empty(f[0]));
+    let mut r = FlowRecord {
+        rule: non_empty(f[3]).or(non_empty(f[0])),
+        ..FlowRecord::default()
+    };
     r.action = match f[6] {
         b"pass" => FlowAction::Pass,
         b"block" => FlowAction::Block,

@@ -13,7 +13,7 @@ use crate::kv;
 
 /// Parses one FortiGate traffic log message.
 pub fn parse(msg: &[u8]) -> Result<FlowRecord<'_>, &'static str> {
-    let mut r = FlowRecord::empty();
+    let mut r = FlowRecord::default();
     let (mut date, mut time, mut tz, mut event) = (None, None, None, None);
     let (mut sent, mut rcvd, mut sent_pkt, mut rcvd_pkt) = (None, None, None, None);
     let mut subtype = None;

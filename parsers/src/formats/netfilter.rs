@@ -21,7 +21,7 @@ use crate::lex::{opt_spaces, trim_spaces};
 pub fn parse(msg: &[u8]) -> Result<FlowRecord<'_>, &'static str> {
     let at = find_in(msg).ok_or("no IN= field: not a netfilter packet log")?;
     let prefix = trim_spaces(&msg[..at]);
-    let mut r = FlowRecord::empty();
+    let mut r = FlowRecord::default();
     if !prefix.is_empty() {
         r.rule = Some(prefix);
         r.action = FlowAction::from_words(prefix);

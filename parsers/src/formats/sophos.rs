@@ -12,8 +12,10 @@ use crate::kv;
 /// Parses one Sophos line (an XG message, or a whole UTM line with its time prefix).
 pub fn parse(line: &[u8]) -> Result<FlowRecord<'_>, &'static str> {
     let (utm_time, msg) = utm_prefix(line);
-    let mut r = FlowRecord::empty();
-    r.local_time = utm_time;
+    let mut r = FlowRecord {
+        local_time: utm_time,
+        ..FlowRecord::default()
+    };
     let (mut date, mut time, mut zone) = (None, None, None);
     let (mut sent, mut rcvd, mut sent_pkt, mut rcvd_pkt, mut length) = (None, None, None, None, None);
     let mut status = None;
