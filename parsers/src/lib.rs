@@ -16,15 +16,19 @@
 //! # Ok::<(), vigil_parsers::Error>(())
 //! ```
 
+pub mod asset;
+pub mod csv;
 pub mod discover;
 mod error;
 pub mod flow;
 pub mod formats;
 mod guard;
+pub mod identity;
 pub mod ingest;
 pub mod intern;
 pub mod kv;
 pub mod lex;
+pub mod mail;
 pub mod source;
 pub mod syslog;
 pub mod time;
