@@ -9,6 +9,9 @@ fuzz_target!(|data: &[u8]| {
     for format in Format::ALL {
         let (report, batches) = parse_buffer(data, format, &IngestOptions::default());
         assert_eq!(report.parsed + report.rejected + report.blank, report.lines);
-        assert_eq!(batches.iter().map(|b| b.rows as u64).sum::<u64>(), report.parsed);
+        assert!(report.context <= report.parsed);
+        let rows = batches.web.iter().map(|b| b.rows as u64).sum::<u64>()
+            + batches.rows.iter().map(|b| b.rows as u64).sum::<u64>();
+        assert_eq!(rows, report.rows);
     }
 });

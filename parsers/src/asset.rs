@@ -1,5 +1,8 @@
 //! The `inventory` and `licences` kinds: software installed on devices, and the licences the
-//! school bought, from CSV exports.
+//! school bought, from CSV exports; and the `licence-use` kind of licence servers.
+
+use crate::formats::Kind;
+use crate::rows::{ColumnType, NULL_TS, RowBatch, Schema, col};
 
 /// One installation of a product on a device (a row of an inventory export).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -85,3 +88,84 @@ pub struct LicenceRecord<'a> {
     /// Free-text reference (order number, supplier).
     pub reference: Option<&'a [u8]>,
 }
+
+/// The columns of the `inventory` kind (no event time; `last_seen` where the export has it).
+pub static INVENTORY: Schema = Schema {
+    kind: Kind::Inventory,
+    timed: false,
+    columns: &[
+        col("device", ColumnType::Cat),
+        col("product", ColumnType::Cat),
+        col("version", ColumnType::Cat),
+        col("publisher", ColumnType::Cat),
+        col("user", ColumnType::Cat),
+        col("platform", ColumnType::Cat),
+        col("last_seen", ColumnType::Time),
+    ],
+};
+
+impl InventoryRecord<'_> {
+    /// Appends the record as a row of [`INVENTORY`].
+    pub fn push(&self, b: &mut RowBatch, line: u64, offset: u64) {
+        b.start(NULL_TS, line, offset);
+        b.cat(0, Some(self.device));
+        b.cat(1, Some(self.product));
+        b.cat(2, self.version);
+        b.cat(3, self.publisher);
+        b.cat(4, self.user);
+        b.cat(5, self.platform);
+        b.time(6, self.last_seen);
+    }
+}
+
+/// The columns of the `licences` kind (a purchase register; no event time).
+pub static LICENCES: Schema = Schema {
+    kind: Kind::Licences,
+    timed: false,
+    columns: &[
+        col("product", ColumnType::Cat),
+        col("publisher", ColumnType::Cat),
+        col("metric", ColumnType::Cat),
+        col("seats", ColumnType::U64),
+        col("start", ColumnType::Time),
+        col("expiry", ColumnType::Time),
+        col("cost_pence", ColumnType::U64),
+        col("aliases", ColumnType::Text),
+        col("reference", ColumnType::Text),
+    ],
+};
+
+/// Midnight UTC at the start of `d`, in milliseconds.
+fn day_ms(d: chrono::NaiveDate) -> i64 {
+    d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_millis()
+}
+
+impl LicenceRecord<'_> {
+    /// Appends the record as a row of [`LICENCES`]; dates become midnight UTC of the day.
+    pub fn push(&self, b: &mut RowBatch, line: u64, offset: u64) {
+        b.start(NULL_TS, line, offset);
+        b.cat(0, Some(self.product));
+        b.cat(1, self.publisher);
+        b.cat(2, self.metric.map(|m| m.as_str().as_bytes()));
+        b.num(3, self.seats);
+        b.time(4, self.start.map(day_ms));
+        b.time(5, self.expiry.map(day_ms));
+        b.num(6, self.cost_pence);
+        b.text(7, self.aliases);
+        b.text(8, self.reference);
+    }
+}
+
+/// The columns of the `licence-use` kind (licence server events).
+pub static LICENCE_USE: Schema = Schema {
+    kind: Kind::LicenceUse,
+    timed: true,
+    columns: &[
+        col("op", ColumnType::Cat),
+        col("feature", ColumnType::Cat),
+        col("user", ColumnType::Cat),
+        col("host", ColumnType::Cat),
+        col("daemon", ColumnType::Cat),
+        col("reason", ColumnType::Text),
+    ],
+};

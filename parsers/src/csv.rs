@@ -11,7 +11,12 @@ use bumpalo::Bump;
 pub const UNTERMINATED: &str = "unterminated quoted field (a field with a line break is not supported)";
 
 /// Splits `line` into fields separated by `delimiter`, appending them to `out` (which is cleared).
-pub fn split<'a>(line: &'a [u8], delimiter: u8, scratch: &'a Bump, out: &mut Vec<&'a [u8]>) -> Result<(), &'static str> {
+pub fn split<'a>(
+    line: &'a [u8],
+    delimiter: u8,
+    scratch: &'a Bump,
+    out: &mut Vec<&'a [u8]>,
+) -> Result<(), &'static str> {
     out.clear();
     let mut rest = line;
     loop {
@@ -60,7 +65,11 @@ fn unescape<'a>(raw: &[u8], scratch: &'a Bump) -> &'a [u8] {
     let mut i = 0;
     while i < raw.len() {
         v.push(raw[i]);
-        i += if raw[i] == b'"' && raw.get(i + 1) == Some(&b'"') { 2 } else { 1 };
+        i += if raw[i] == b'"' && raw.get(i + 1) == Some(&b'"') {
+            2
+        } else {
+            1
+        };
     }
     scratch.alloc_slice_copy(&v)
 }
@@ -155,7 +164,10 @@ impl Columns {
     /// column, the record is short, or the value is empty.
     pub fn get<'a>(&self, record: &[&'a [u8]], field: usize) -> Option<&'a [u8]> {
         let i = (*self.index.get(field)?)?;
-        record.get(i).map(|v| crate::lex::trim_spaces(v)).filter(|v| !v.is_empty())
+        record
+            .get(i)
+            .map(|v| crate::lex::trim_spaces(v))
+            .filter(|v| !v.is_empty())
     }
 
     /// Whether wanted field `field` has a column.
@@ -177,7 +189,8 @@ mod tests {
 
     #[test]
     fn splits_quoted_and_bare_fields() {
-        let cases: &[(&[u8], u8, &[&[u8]])] = &[
+        type Case<'a> = (&'a [u8], u8, &'a [&'a [u8]]);
+        let cases: &[Case] = &[
             (b"a,b,c", b',', &[b"a", b"b", b"c"]),
             (b"a,,c,", b',', &[b"a", b"", b"c", b""]),
             (br#""a,1","b""q""",c"#, b',', &[b"a,1", b"b\"q\"", b"c"]),
@@ -201,7 +214,12 @@ mod tests {
         let h = Header::parse(b"\xEF\xBB\xBF\"Date\",\"Client IP\",\"User Name\",\"URL\"").expect("header");
         assert_eq!(h.delimiter, b',');
         assert_eq!(h.names, ["Date", "Client IP", "User Name", "URL"]);
-        let cols = h.map(&[&["timestamp", "date"], &["clientip"], &["user_name", "username"], &["category"]]);
+        let cols = h.map(&[
+            &["timestamp", "date"],
+            &["clientip"],
+            &["user_name", "username"],
+            &["category"],
+        ]);
         assert_eq!(cols.index, vec![Some(0), Some(1), Some(2), None]);
         let h = Header::parse(b"ID\tDate\tTime\tDescription").expect("tabs");
         assert_eq!(h.delimiter, b'\t');

@@ -1,5 +1,8 @@
 //! The `flow` event kind: one record per connection or packet a firewall logged.
 
+use crate::formats::Kind;
+use crate::rows::{ColumnType, RowBatch, Schema, col};
+
 /// What the firewall did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum FlowAction {
@@ -100,4 +103,49 @@ pub struct FlowRecord<'a> {
     pub mac: Option<&'a [u8]>,
     /// Application the firewall recognised.
     pub app: Option<&'a [u8]>,
+}
+
+/// The columns of the `flow` kind.
+pub static FLOW: Schema = Schema {
+    kind: Kind::Flow,
+    timed: true,
+    columns: &[
+        col("action", ColumnType::Cat),
+        col("direction", ColumnType::Cat),
+        col("iface_in", ColumnType::Cat),
+        col("iface_out", ColumnType::Cat),
+        col("proto", ColumnType::Cat),
+        col("src_ip", ColumnType::Cat),
+        col("src_port", ColumnType::U64),
+        col("dst_ip", ColumnType::Cat),
+        col("dst_port", ColumnType::U64),
+        col("bytes", ColumnType::U64),
+        col("packets", ColumnType::U64),
+        col("rule", ColumnType::Cat),
+        col("app", ColumnType::Cat),
+        col("mac", ColumnType::Cat),
+        col("firewall", ColumnType::Cat),
+    ],
+};
+
+impl FlowRecord<'_> {
+    /// Appends the record as a row of [`FLOW`] at `ts`; `firewall` is the logging host.
+    pub fn push(&self, b: &mut RowBatch, ts: i64, line: u64, offset: u64, firewall: Option<&[u8]>) {
+        b.start(ts, line, offset);
+        b.cat(0, Some(self.action.as_str().as_bytes()));
+        b.cat(1, self.direction.map(|d| d.as_str().as_bytes()));
+        b.cat(2, self.iface_in);
+        b.cat(3, self.iface_out);
+        b.cat(4, self.proto);
+        b.cat(5, self.src_ip);
+        b.num(6, self.src_port.map(u64::from));
+        b.cat(7, self.dst_ip);
+        b.num(8, self.dst_port.map(u64::from));
+        b.num(9, self.bytes);
+        b.num(10, self.packets);
+        b.cat(11, self.rule);
+        b.cat(12, self.app);
+        b.cat(13, self.mac);
+        b.cat(14, firewall);
+    }
 }

@@ -1,6 +1,8 @@
 //! The `identity` kind: who or what held an IP address when (DHCP leases, logons, user lists,
 //! users learned from authenticated proxy lines), for attributing events to people and devices.
 
+use crate::formats::Kind;
+use crate::rows::{ColumnType, RowBatch, Schema, col};
 use crate::time::TimestampMs;
 
 /// What an identity line says happened.
@@ -85,5 +87,43 @@ impl<'a> IdentityRecord<'a> {
             mac: None,
             valid_for_s: None,
         }
+    }
+}
+
+/// The columns of the `identity` kind; `ts` is when the binding started (or ended, for
+/// `unbind`).
+pub static IDENTITY: Schema = Schema {
+    kind: Kind::Identity,
+    timed: true,
+    columns: &[
+        col("event", ColumnType::Cat),
+        col("origin", ColumnType::Cat),
+        col("ip", ColumnType::Cat),
+        col("user", ColumnType::Cat),
+        col("user_raw", ColumnType::Cat),
+        col("device", ColumnType::Cat),
+        col("mac", ColumnType::Cat),
+        col("valid_for_s", ColumnType::U64),
+    ],
+};
+
+impl IdentityRecord<'_> {
+    /// Appends the record as a row of [`IDENTITY`] at `ts`; `canonical` is scratch space for the
+    /// canonical user name.
+    pub fn push(&self, b: &mut RowBatch, ts: i64, line: u64, offset: u64, canonical: &mut Vec<u8>) {
+        b.start(ts, line, offset);
+        b.cat(0, Some(self.event.as_str().as_bytes()));
+        b.cat(1, Some(self.source.as_str().as_bytes()));
+        b.cat(2, Some(self.ip));
+        let user = self.user.map(|u| {
+            canonical.clear();
+            crate::user::canonical_into(u, canonical);
+            canonical.as_slice()
+        });
+        b.cat(3, user.filter(|u| !u.is_empty()));
+        b.cat(4, self.user);
+        b.cat(5, self.device);
+        b.cat(6, self.mac);
+        b.num(7, self.valid_for_s);
     }
 }

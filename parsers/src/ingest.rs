@@ -15,9 +15,11 @@ use chrono_tz::Tz;
 use memchr::memchr;
 use rayon::prelude::*;
 
-use crate::formats::{self, Format, Sniffed};
+use crate::formats::{self, Format, Kind, Sniffed};
 use crate::intern::Dict;
 use crate::lex::trim_cr;
+use crate::rowparse::{LineKind, RowParser, Scratch, schema_of};
+use crate::rows::{RowBatch, RowTable};
 use crate::source::{Body, MAX_LINE_BYTES, Source};
 use crate::time::{TimeContext, TimestampMs, pick_in_file_order};
 use crate::web::{WebBatch, WebColumn, WebColumns};
@@ -87,14 +89,21 @@ pub struct SourceReport {
     pub compressed: bool,
     /// The format used, if one was chosen.
     pub format: Option<Format>,
+    /// The event kind its records are.
+    pub kind: Option<Kind>,
     /// How the format was recognised (absent when forced).
     pub sniffed: Option<Sniffed>,
     /// Bytes of text read (decompressed).
     pub bytes: u64,
     /// Lines read: `parsed + rejected + blank`.
     pub lines: u64,
-    /// Lines that became records.
+    /// Lines understood: those that became records, and `context` lines.
     pub parsed: u64,
+    /// Lines understood that hold no event (notices, date lines, comments, headers).
+    pub context: u64,
+    /// Records (rows of the kind's table) from this source; for mail, rows after joining a
+    /// message's lines.
+    pub rows: u64,
     /// Lines that did not parse.
     pub rejected: u64,
     /// Empty or all-white-space lines.
@@ -126,10 +135,13 @@ impl SourceReport {
             mtime: None,
             compressed: false,
             format: None,
+            kind: None,
             sniffed: None,
             bytes: 0,
             lines: 0,
             parsed: 0,
+            context: 0,
+            rows: 0,
             rejected: 0,
             blank: 0,
             first_ts: None,
@@ -174,13 +186,26 @@ impl WebTable {
 pub struct Ingest {
     /// One report per source, in reading order.
     pub sources: Vec<SourceReport>,
-    /// The records.
+    /// The web records.
     pub web: WebTable,
+    /// The records of every other kind that was read, one table per kind in [`Kind::ALL`] order.
+    pub tables: Vec<RowTable>,
     /// Wall time.
     pub seconds: f64,
 }
 
 impl Ingest {
+    /// The table of `kind` (not `web`), if any source had that kind.
+    pub fn table(&self, kind: Kind) -> Option<&RowTable> {
+        self.tables.iter().find(|t| t.schema.kind == kind)
+    }
+
+    /// Takes the table of `kind` out of the ingest (to build a frame without copying).
+    pub fn take_table(&mut self, kind: Kind) -> Option<RowTable> {
+        let i = self.tables.iter().position(|t| t.schema.kind == kind)?;
+        Some(self.tables.remove(i))
+    }
+
     /// Sums over every source.
     pub fn totals(&self) -> Totals {
         let mut t = Totals::default();
@@ -223,14 +248,17 @@ pub fn ingest_files(found: &[discover::Found], opts: &IngestOptions) -> Ingest {
     let mut sources = Vec::with_capacity(found.len());
     let mut batches = Vec::new();
     let mut batch_source = Vec::new();
+    let mut rows: Vec<(u32, RowBatch)> = Vec::new();
     for (i, f) in found.iter().enumerate() {
         let id = u32::try_from(i).unwrap_or(u32::MAX);
-        let (report, mut got) = read_source(id, &f.path, f.explicit, opts);
-        batch_source.extend(std::iter::repeat_n(id, got.len()));
-        batches.append(&mut got);
+        let (report, got) = read_source(id, &f.path, f.explicit, opts);
+        batch_source.extend(std::iter::repeat_n(id, got.web.len()));
+        batches.extend(got.web);
+        rows.extend(got.rows.into_iter().map(|b| (id, b)));
         sources.push(report);
     }
     let dicts = merge_dictionaries(&mut batches, opts.columns);
+    let tables = row_tables(rows, &mut sources);
     Ingest {
         sources,
         web: WebTable {
@@ -239,21 +267,59 @@ pub fn ingest_files(found: &[discover::Found], opts: &IngestOptions) -> Ingest {
             batch_source,
             dicts,
         },
+        tables,
         seconds: started.elapsed().as_secs_f64(),
     }
 }
 
+/// Groups row batches by kind (joining mail events into messages) and merges dictionaries.
+fn row_tables(rows: Vec<(u32, RowBatch)>, sources: &mut [SourceReport]) -> Vec<RowTable> {
+    let mut tables = Vec::new();
+    let mut by_kind: Vec<(Vec<u32>, Vec<RowBatch>)> = Kind::ALL.iter().map(|_| Default::default()).collect();
+    for (id, b) in rows {
+        let k = Kind::ALL.iter().position(|&k| k == b.schema.kind).unwrap_or(0);
+        by_kind[k].0.push(id);
+        by_kind[k].1.push(b);
+    }
+    for (kind, (ids, batches)) in Kind::ALL.into_iter().zip(by_kind) {
+        if batches.is_empty() {
+            continue;
+        }
+        let (batches, ids) = if kind == Kind::Mail {
+            let joined = crate::mailjoin::join(batches, &ids);
+            for s in sources.iter_mut().filter(|s| s.kind == Some(Kind::Mail)) {
+                s.rows = 0;
+            }
+            for (id, b) in &joined {
+                if let Some(s) = sources.get_mut(*id as usize) {
+                    s.rows += b.rows as u64;
+                }
+            }
+            let (ids, batches): (Vec<u32>, Vec<RowBatch>) = joined.into_iter().unzip();
+            (batches, ids)
+        } else {
+            (batches, ids)
+        };
+        let schema = batches.first().map_or(&crate::mail::MAIL, |b| b.schema);
+        tables.push(RowTable::new(schema, batches, ids));
+    }
+    tables
+}
+
+/// The batches parsed from one source.
+#[derive(Debug, Default)]
+pub struct SourceBatches {
+    /// Web records (web formats).
+    pub web: Vec<WebBatch>,
+    /// Records of the other kinds (for mail: events before the join).
+    pub rows: Vec<RowBatch>,
+}
+
 /// Parses an in-memory buffer of whole lines as one source would be, in parallel on the current
 /// rayon pool; for benchmarks, fuzzing and tests.
-pub fn parse_buffer(data: &[u8], format: Format, opts: &IngestOptions) -> (SourceReport, Vec<WebBatch>) {
-    let mut run = SourceRun {
-        opts,
-        explicit: true,
-        ctx: TimeContext::new(opts.tz, None),
-        format: Some(format),
-        report: SourceReport::new(0, Path::new("<memory>")),
-        batches: Vec::new(),
-    };
+pub fn parse_buffer(data: &[u8], format: Format, opts: &IngestOptions) -> (SourceReport, SourceBatches) {
+    let mut run = SourceRun::new(opts, true, TimeContext::new(opts.tz, None), 0, Path::new("<memory>"));
+    run.format = Some(format);
     run.parse_segment(data, 0);
     run.finish();
     (run.report, run.batches)
@@ -266,30 +332,37 @@ struct SourceRun<'o> {
     ctx: TimeContext,
     format: Option<Format>,
     report: SourceReport,
-    batches: Vec<WebBatch>,
+    batches: SourceBatches,
 }
 
-fn read_source(id: u32, path: &Path, explicit: bool, opts: &IngestOptions) -> (SourceReport, Vec<WebBatch>) {
+impl<'o> SourceRun<'o> {
+    fn new(opts: &'o IngestOptions, explicit: bool, ctx: TimeContext, id: u32, path: &Path) -> Self {
+        SourceRun {
+            opts,
+            explicit,
+            ctx,
+            format: opts.format,
+            report: SourceReport::new(id, path),
+            batches: SourceBatches::default(),
+        }
+    }
+}
+
+fn read_source(id: u32, path: &Path, explicit: bool, opts: &IngestOptions) -> (SourceReport, SourceBatches) {
     let started = Instant::now();
     let mut report = SourceReport::new(id, path);
     let source = match Source::open_with(path, opts.mmap) {
         Ok(s) => s,
         Err(e) => {
             report.error = Some(e.to_string());
-            return (report, Vec::new());
+            return (report, SourceBatches::default());
         }
     };
     report.size = source.meta.size;
     report.mtime = source.meta.mtime;
     report.compressed = source.meta.compression == crate::source::Compression::Gzip;
-    let mut run = SourceRun {
-        opts,
-        explicit,
-        ctx: TimeContext::new(opts.tz, source.meta.mtime),
-        format: opts.format,
-        report,
-        batches: Vec::new(),
-    };
+    let mut run = SourceRun::new(opts, explicit, TimeContext::new(opts.tz, source.meta.mtime), id, path);
+    run.report = report;
     match source.body {
         Body::Mapped(map) => {
             let bytes = map.bytes();
@@ -310,14 +383,7 @@ fn read_source(id: u32, path: &Path, explicit: bool, opts: &IngestOptions) -> (S
                 drop(map);
                 // The file shrank under the map: what was read may be zeros or new content.
                 // Start again from what is there now, as a stream.
-                let mut again = SourceRun {
-                    opts,
-                    explicit,
-                    ctx: run.ctx,
-                    format: opts.format,
-                    report: SourceReport::new(id, path),
-                    batches: Vec::new(),
-                };
+                let mut again = SourceRun::new(opts, explicit, run.ctx, id, path);
                 again.report.warnings.push(
                     "the file was truncated while being read (log rotation with copytruncate?); \
                      it was read again from the start"
@@ -338,7 +404,7 @@ fn read_source(id: u32, path: &Path, explicit: bool, opts: &IngestOptions) -> (S
                 run = again;
             } else if run.report.skipped.is_some() {
                 run.report.seconds = started.elapsed().as_secs_f64();
-                return (run.report, Vec::new());
+                return (run.report, SourceBatches::default());
             } else {
                 let held = bytes.len() - whole_lines.len();
                 if held > 0 {
@@ -451,79 +517,162 @@ impl SourceRun<'_> {
     /// Parses whole lines `data` found at `base_offset`, in parallel, appending in order.
     fn parse_segment(&mut self, data: &[u8], base_offset: u64) {
         let format = if self.report.error.is_some() { None } else { self.format };
-        let unknown_reason: &'static str = "not parsed: the file's format was not recognised";
         let chunks = line_chunks(data, chunk_bytes(data.len()));
         let ctx = self.ctx;
         let columns = self.opts.columns;
+        let rows = format.filter(|f| f.kind() != Kind::Web).map(|f| RowParser::new(f, ctx));
         let outs: Vec<ChunkOut> = chunks
             .into_par_iter()
             .map(|range| {
-                let start = range.start;
-                parse_chunk(
-                    &data[range],
-                    base_offset + start as u64,
-                    format,
-                    unknown_reason,
-                    &ctx,
-                    columns,
-                )
+                let base = base_offset + range.start as u64;
+                let chunk = &data[range];
+                match (format, &rows) {
+                    (Some(_), Some(parser)) => row_chunk(chunk, base, parser),
+                    (Some(f), None) => web_chunk(chunk, base, f, &ctx, columns),
+                    (None, _) => unknown_chunk(chunk, base),
+                }
             })
             .collect();
         self.report.bytes += data.len() as u64;
-        for mut out in outs {
+        for out in outs {
             let base_line = self.report.lines;
-            if base_line > 0 {
-                for l in &mut out.batch.line {
-                    *l += base_line;
-                }
-            }
-            self.report.lines += out.lines;
-            self.report.parsed += out.batch.rows as u64;
-            self.report.blank += out.blank;
-            self.report.rejected += out.rejects.len() as u64;
+            let c = out.counts;
+            self.report.lines += c.lines;
+            self.report.parsed += c.lines - c.blank - c.rejects.len() as u64;
+            self.report.context += c.context;
+            self.report.blank += c.blank;
+            self.report.rejected += c.rejects.len() as u64;
             let room = self.opts.max_rejects_kept.saturating_sub(self.report.rejects.len());
-            let kept = out.rejects.len().min(room);
-            self.report.rejects_not_kept += (out.rejects.len() - kept) as u64;
+            let kept = c.rejects.len().min(room);
+            self.report.rejects_not_kept += (c.rejects.len() - kept) as u64;
             self.report
                 .rejects
-                .extend(out.rejects.into_iter().take(kept).map(|mut r| {
+                .extend(c.rejects.into_iter().take(kept).map(|mut r| {
                     r.line += base_line;
                     r
                 }));
-            self.report.first_ts = min_opt(self.report.first_ts, out.min_ts);
-            self.report.last_ts = max_opt(self.report.last_ts, out.max_ts);
-            if out.batch.rows > 0 {
-                self.batches.push(out.batch);
+            match out.batch {
+                ChunkBatch::Web(mut batch) if batch.rows > 0 => {
+                    shift_lines(&mut batch.line, base_line);
+                    self.report.rows += batch.rows as u64;
+                    self.batches.web.push(*batch);
+                }
+                ChunkBatch::Rows(mut batch) if batch.rows > 0 || !batch.dates.is_empty() => {
+                    shift_lines(&mut batch.line, base_line);
+                    self.report.rows += batch.rows as u64;
+                    self.batches.rows.push(batch);
+                }
+                _ => {}
             }
         }
     }
 
-    /// Settles ambiguous local times in file order and records the format.
+    /// Settles times that depend on earlier lines (ambiguous local times, lmgrd dates) in file
+    /// order, and records the format and the time span.
     fn finish(&mut self) {
         self.report.format = self.format;
+        self.report.kind = self.format.map(Format::kind);
         let mut previous: Option<TimestampMs> = None;
-        let mut changed = false;
-        for batch in &mut self.batches {
-            if batch.ambiguous.is_empty() {
-                previous = batch.ts.last().copied().or(previous);
-                continue;
+        for batch in &mut self.batches.web {
+            settle_ambiguous(&mut batch.ts, &mut batch.ambiguous, &mut previous);
+        }
+        if self.format == Some(Format::Flexlm) {
+            let undated = settle_dates(&mut self.batches.rows, &self.ctx);
+            if undated > 0 {
+                self.report.warnings.push(format!(
+                    "{undated} licence events came before the log's first TIMESTAMP line; \
+                     they are dated by the file's modification day"
+                ));
             }
-            changed = true;
-            let mut amb = std::mem::take(&mut batch.ambiguous).into_iter().peekable();
-            for row in 0..batch.ts.len() {
-                if amb.peek().is_some_and(|&(r, _)| r == row) {
-                    let (_, late) = amb.next().unwrap_or((row, batch.ts[row]));
-                    batch.ts[row] = pick_in_file_order(previous, batch.ts[row], late);
-                }
-                previous = Some(batch.ts[row]);
+        } else {
+            let mut previous: Option<TimestampMs> = None;
+            for batch in &mut self.batches.rows {
+                settle_ambiguous(&mut batch.ts, &mut batch.ambiguous, &mut previous);
             }
         }
-        if changed {
-            let all = self.batches.iter().flat_map(|b| b.ts.iter().copied());
-            self.report.first_ts = all.clone().min();
-            self.report.last_ts = all.max();
+        let web = self.batches.web.iter().flat_map(|b| b.ts.iter().copied());
+        let rows = self.batches.rows.iter().flat_map(|b| b.ts.iter().copied());
+        let all = web.chain(rows).filter(|&t| t != crate::rows::NULL_TS);
+        let (first, last) = all.fold((None, None), |(lo, hi), t| (min_opt(lo, Some(t)), max_opt(hi, Some(t))));
+        self.report.first_ts = first;
+        self.report.last_ts = last;
+    }
+}
+
+fn shift_lines(lines: &mut [u64], base: u64) {
+    if base > 0 {
+        for l in lines {
+            *l += base;
         }
     }
+}
+
+/// Replaces each ambiguous time (the earlier reading, with the later one noted) by the reading
+/// that follows the previous line in file order.
+fn settle_ambiguous(ts: &mut [i64], ambiguous: &mut Vec<(usize, i64)>, previous: &mut Option<TimestampMs>) {
+    if ambiguous.is_empty() {
+        *previous = ts.last().copied().or(*previous);
+        return;
+    }
+    let mut amb = std::mem::take(ambiguous).into_iter().peekable();
+    for (row, t) in ts.iter_mut().enumerate() {
+        if amb.peek().is_some_and(|&(r, _)| r == row) {
+            let (_, late) = amb.next().unwrap_or((row, *t));
+            *t = pick_in_file_order(*previous, *t, late);
+        }
+        *previous = Some(*t);
+    }
+}
+
+/// Dates lmgrd rows (whose `ts` is a time of day) from the `TIMESTAMP` marks before them, moving
+/// to the next day when the time of day goes backwards by more than an hour; returns how many
+/// rows came before any mark (dated by the file's modification day).
+fn settle_dates(batches: &mut [RowBatch], ctx: &TimeContext) -> u64 {
+    const DAY_MS: i64 = 86_400_000;
+    let mut date: Option<chrono::NaiveDate> = None;
+    let mut last_tod: i64 = -1;
+    let mut undated = 0u64;
+    let mut previous: Option<TimestampMs> = None;
+    for batch in batches {
+        let marks = std::mem::take(&mut batch.dates);
+        let mut marks = marks.into_iter().peekable();
+        for row in 0..batch.rows {
+            while marks.peek().is_some_and(|&(r, _)| r <= row) {
+                if let Some((_, d)) = marks.next() {
+                    date = Some(d);
+                    last_tod = -1;
+                }
+            }
+            let tod = batch.ts[row];
+            let day = match date {
+                Some(d) => d,
+                None => {
+                    undated += 1;
+                    ctx.reference_date()
+                }
+            };
+            let day = if last_tod >= 0 && tod + 3_600_000 < last_tod {
+                let next = day.succ_opt().unwrap_or(day);
+                date = Some(next);
+                next
+            } else {
+                day
+            };
+            last_tod = tod;
+            let local = day.and_time(chrono::NaiveTime::MIN) + chrono::Duration::milliseconds(tod.rem_euclid(DAY_MS));
+            let ts = match ctx.resolve_local(local) {
+                crate::time::LocalResolution::Exact(t) => t,
+                crate::time::LocalResolution::Ambiguous { early, late } => pick_in_file_order(previous, early, late),
+            };
+            batch.ts[row] = ts;
+            previous = Some(ts);
+        }
+        for (_, d) in marks {
+            date = Some(d);
+            last_tod = -1;
+        }
+    }
+    undated
 }
 
 fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
@@ -563,13 +712,24 @@ pub fn line_chunks(data: &[u8], target: usize) -> Vec<Range<usize>> {
     out
 }
 
+enum ChunkBatch {
+    None,
+    Web(Box<WebBatch>),
+    Rows(RowBatch),
+}
+
 struct ChunkOut {
-    batch: WebBatch,
+    batch: ChunkBatch,
+    counts: LineCounts,
+}
+
+/// What happened to the lines of one chunk (line numbers relative to the chunk).
+#[derive(Default)]
+struct LineCounts {
     lines: u64,
     blank: u64,
+    context: u64,
     rejects: Vec<Reject>,
-    min_ts: Option<i64>,
-    max_ts: Option<i64>,
 }
 
 #[inline]
@@ -581,21 +741,15 @@ fn is_blank(line: &[u8]) -> bool {
     }
 }
 
-fn parse_chunk(
+/// Calls `parse(line, line_no, offset)` for each non-blank line of a chunk, counting blank,
+/// context and rejected lines.
+#[inline(always)]
+fn each_line(
     data: &[u8],
     base_offset: u64,
-    format: Option<Format>,
-    unknown_reason: &'static str,
-    ctx: &TimeContext,
-    columns: WebColumns,
-) -> ChunkOut {
-    // Squid lines average 120–160 bytes: reserve for the common case, let outliers grow.
-    let mut batch = WebBatch::with_capacity(columns, data.len() / 100);
-    let mut rejects = Vec::new();
-    let mut blank = 0u64;
-    let mut line_no = 0u64;
-    let mut min_ts = i64::MAX;
-    let mut max_ts = i64::MIN;
+    mut parse: impl FnMut(&[u8], u64, u64) -> Result<LineKind, &'static str>,
+) -> LineCounts {
+    let mut c = LineCounts::default();
     let mut pos = 0usize;
     while pos < data.len() {
         let end = memchr(b'\n', &data[pos..]).map_or(data.len(), |e| pos + e);
@@ -605,44 +759,77 @@ fn parse_chunk(
             line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
         }
         pos = end + 1;
-        line_no += 1;
+        c.lines += 1;
         if is_blank(line) {
-            blank += 1;
+            c.blank += 1;
             continue;
         }
-        let result = match format {
-            _ if line.len() > MAX_LINE_BYTES => Err("line longer than 1 MiB: not a log line"),
-            Some(f) => f.parse_web(line, ctx),
-            None => Err(unknown_reason),
+        let result = if line.len() > MAX_LINE_BYTES {
+            Err("line longer than 1 MiB: not a log line")
+        } else {
+            parse(line, c.lines, offset)
         };
         match result {
-            Ok(record) => {
-                min_ts = min_ts.min(record.ts);
-                max_ts = max_ts.max(record.ts);
-                batch.push(&record, line_no, offset);
-            }
+            Ok(LineKind::Rows) => {}
+            Ok(LineKind::Context) => c.context += 1,
             Err(reason) => {
                 let reason = if formats::looks_binary(line) {
                     "binary data (NUL or control bytes) in the line"
                 } else {
                     reason
                 };
-                rejects.push(Reject {
-                    line: line_no,
+                c.rejects.push(Reject {
+                    line: c.lines,
                     offset,
                     reason,
                 });
             }
         }
     }
-    let has = batch.rows > 0;
+    c
+}
+
+fn web_chunk(data: &[u8], base_offset: u64, format: Format, ctx: &TimeContext, columns: WebColumns) -> ChunkOut {
+    // Squid lines average 120–160 bytes: reserve for the common case, let outliers grow.
+    let mut batch = WebBatch::with_capacity(columns, data.len() / 100);
+    let counts = each_line(data, base_offset, |line, line_no, offset| {
+        let record = format.parse_web(line, ctx)?;
+        batch.push(&record, line_no, offset);
+        Ok(LineKind::Rows)
+    });
     ChunkOut {
-        batch,
-        lines: line_no,
-        blank,
-        rejects,
-        min_ts: has.then_some(min_ts),
-        max_ts: has.then_some(max_ts),
+        batch: ChunkBatch::Web(Box::new(batch)),
+        counts,
+    }
+}
+
+fn row_chunk(data: &[u8], base_offset: u64, parser: &RowParser) -> ChunkOut {
+    let Some(schema) = schema_of(parser.format) else {
+        return unknown_chunk(data, base_offset);
+    };
+    let mut batch = RowBatch::new(schema);
+    let mut scratch = Scratch::default();
+    let counts = each_line(data, base_offset, |line, line_no, offset| {
+        let rows = batch.rows;
+        let got = parser.parse_line(line, line_no, offset, &mut batch, &mut scratch);
+        if got.is_err() {
+            batch.truncate(rows);
+        }
+        got
+    });
+    ChunkOut {
+        batch: ChunkBatch::Rows(batch),
+        counts,
+    }
+}
+
+fn unknown_chunk(data: &[u8], base_offset: u64) -> ChunkOut {
+    let counts = each_line(data, base_offset, |_, _, _| {
+        Err("not parsed: the file's format was not recognised")
+    });
+    ChunkOut {
+        batch: ChunkBatch::None,
+        counts,
     }
 }
 
@@ -697,14 +884,8 @@ mod tests {
     fn ambiguous_local_times_follow_file_order() {
         let hour = 3_600_000;
         let opts = IngestOptions::default();
-        let mut run = SourceRun {
-            opts: &opts,
-            explicit: true,
-            ctx: TimeContext::new(opts.tz, None),
-            format: Some(Format::Squid),
-            report: SourceReport::new(0, Path::new("x")),
-            batches: Vec::new(),
-        };
+        let mut run = SourceRun::new(&opts, true, TimeContext::new(opts.tz, None), 0, Path::new("x"));
+        run.format = Some(Format::Squid);
         // Local 01:50 (unambiguous UTC 00:50 stands for a BST line just before the fold), then
         // 01:10 twice: the first 01:10 is after 00:50 UTC only in its later (GMT) reading.
         let mut b = WebBatch::new(WebColumns::of(&[WebColumn::Ts]));
@@ -712,10 +893,10 @@ mod tests {
         b.ts = vec![50 * 60_000, early, early + 5 * 60_000];
         b.rows = 3;
         b.ambiguous = vec![(1, early + hour), (2, early + 5 * 60_000 + hour)];
-        run.batches.push(b);
+        run.batches.web.push(b);
         run.finish();
         assert_eq!(
-            run.batches[0].ts,
+            run.batches.web[0].ts,
             vec![50 * 60_000, early + hour, early + 5 * 60_000 + hour]
         );
         assert_eq!(run.report.first_ts, Some(50 * 60_000));

@@ -3,6 +3,8 @@
 //! per-message record (Exchange message tracking, Microsoft 365 message trace). The ingest joins
 //! the events into one row per recipient (DESIGN.md §4).
 
+use crate::formats::Kind;
+use crate::rows::{ColumnDef, ColumnType, RowBatch, Schema, col};
 use crate::time::TimestampMs;
 
 /// What happened to a message (or to one recipient of it).
@@ -93,4 +95,74 @@ pub struct MailEvent<'a> {
     /// The server is done with the message (Postfix `removed`, Exim `Completed`): its join state
     /// can be dropped.
     pub done: bool,
+}
+
+/// The columns of the `mail` kind: one row per recipient (and one per received message, with no
+/// recipient), joined from the events of a message.
+pub static MAIL: Schema = Schema {
+    kind: Kind::Mail,
+    timed: true,
+    columns: MAIL_COLUMNS,
+};
+
+/// The columns of mail events before the join (the `mail` columns plus `done`).
+pub static MAIL_EVENTS: Schema = Schema {
+    kind: Kind::Mail,
+    timed: true,
+    columns: MAIL_EVENT_COLUMNS,
+};
+
+const MAIL_EVENT_COLUMNS: &[ColumnDef] = &[
+    col("msg_key", ColumnType::Cat),
+    col("message_id", ColumnType::Text),
+    col("from", ColumnType::Cat),
+    col("to", ColumnType::Cat),
+    col("size", ColumnType::U64),
+    col("status", ColumnType::Cat),
+    col("relay", ColumnType::Cat),
+    col("client", ColumnType::Cat),
+    col("client_ip", ColumnType::Cat),
+    col("subject", ColumnType::Text),
+    col("detail", ColumnType::Text),
+    col("recipients", ColumnType::U64),
+    col("done", ColumnType::U64),
+];
+const MAIL_COLUMNS: &[ColumnDef] = MAIL_EVENT_COLUMNS.split_at(12).0;
+
+/// Column indices shared by [`MAIL`] and [`MAIL_EVENTS`].
+#[allow(missing_docs)]
+pub mod c {
+    pub const MSG_KEY: usize = 0;
+    pub const MESSAGE_ID: usize = 1;
+    pub const FROM: usize = 2;
+    pub const TO: usize = 3;
+    pub const SIZE: usize = 4;
+    pub const STATUS: usize = 5;
+    pub const RELAY: usize = 6;
+    pub const CLIENT: usize = 7;
+    pub const CLIENT_IP: usize = 8;
+    pub const SUBJECT: usize = 9;
+    pub const DETAIL: usize = 10;
+    pub const RECIPIENTS: usize = 11;
+    pub const DONE: usize = 12;
+}
+
+impl MailEvent<'_> {
+    /// Appends the event as a row of [`MAIL_EVENTS`] at `ts`.
+    pub fn push(&self, b: &mut RowBatch, ts: i64, line: u64, offset: u64) {
+        b.start(ts, line, offset);
+        b.cat(c::MSG_KEY, self.msg_key);
+        b.text(c::MESSAGE_ID, self.message_id);
+        b.cat(c::FROM, self.from);
+        b.cat(c::TO, self.to);
+        b.num(c::SIZE, self.size);
+        b.cat(c::STATUS, self.status.map(|s| s.as_str().as_bytes()));
+        b.cat(c::RELAY, self.relay);
+        b.cat(c::CLIENT, self.client);
+        b.cat(c::CLIENT_IP, self.client_ip);
+        b.text(c::SUBJECT, self.subject);
+        b.text(c::DETAIL, self.detail);
+        b.num(c::RECIPIENTS, self.recipients.map(u64::from));
+        b.num(c::DONE, Some(u64::from(self.done)));
+    }
 }

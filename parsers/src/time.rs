@@ -68,6 +68,11 @@ impl TimeContext {
         if stamp_key > limit_key { year - 1 } else { year }
     }
 
+    /// The local date the file was last modified (now, when unknown).
+    pub fn reference_date(&self) -> chrono::NaiveDate {
+        self.reference.date()
+    }
+
     /// Converts a local wall-clock time in the school's zone to UTC.
     pub fn resolve_local(&self, local: NaiveDateTime) -> LocalResolution {
         resolve_in(self.tz, local)

@@ -285,7 +285,7 @@ pub struct CatColumn {
 
 impl CatColumn {
     #[inline]
-    fn push(&mut self, v: Option<&[u8]>) {
+    pub(crate) fn push(&mut self, v: Option<&[u8]>) {
         let id = match v {
             Some(s) => self.dict.intern(s),
             None => NULL_U32,
@@ -323,7 +323,7 @@ impl TextColumn {
     }
 
     #[inline]
-    fn push(&mut self, v: Option<&[u8]>) {
+    pub(crate) fn push(&mut self, v: Option<&[u8]>) {
         if let Some(s) = v {
             self.bytes.extend_from_slice(s);
         }

@@ -12,6 +12,7 @@ use polars_arrow::types::NativeType;
 use rayon::prelude::*;
 use vigil_parsers::ingest::WebTable;
 use vigil_parsers::intern::Dict;
+use vigil_parsers::rows::{ColumnData, ColumnType, NULL_TS, RowTable};
 use vigil_parsers::web::{Action, NULL_U32, NULL_U64, TextColumn, WebBatch, WebColumn};
 
 /// Turns the web records of an ingest into a DataFrame with the kept columns, in frame order.
@@ -124,6 +125,11 @@ fn u32_column(name: PlSmallStr, batches: &mut [WebBatch], field: impl Fn(&mut We
 
 fn text_column(name: PlSmallStr, batches: &mut [WebBatch], field: impl Fn(&mut WebBatch) -> &mut TextColumn) -> Series {
     let columns: Vec<TextColumn> = batches.iter_mut().map(|b| std::mem::take(field(b))).collect();
+    text_series(name, columns)
+}
+
+/// A String column from per-batch text columns.
+fn text_series(name: PlSmallStr, columns: Vec<TextColumn>) -> Series {
     let arrays: Vec<Utf8ViewArray> = columns
         .into_par_iter()
         .map(|t| {
@@ -175,4 +181,98 @@ fn categorical(name: PlSmallStr, dict: &Dict, ids: Vec<Vec<u32>>) -> PolarsResul
     // the U32 the categories were created with.
     let ca = unsafe { Categorical32Chunked::from_cats_and_dtype_unchecked(phys, dtype) };
     Ok(ca.into_series())
+}
+
+/// Turns the records of one non-web kind into a DataFrame: `ts` (for timed kinds), `source`,
+/// `line`, `offset`, then the schema's columns in order.
+///
+/// Consumes the table so that each column's memory moves into polars instead of being copied.
+pub fn row_frame(table: RowTable) -> PolarsResult<DataFrame> {
+    let RowTable {
+        schema,
+        mut batches,
+        batch_source,
+        dicts,
+    } = table;
+    let height: usize = batches.iter().map(|b| b.rows).sum();
+    let mut out: Vec<Column> = Vec::new();
+    if schema.timed {
+        let vecs = batches.iter_mut().map(|b| std::mem::take(&mut b.ts)).collect();
+        let ca = Int64Chunked::from_chunk_iter(PlSmallStr::from_static("ts"), primitive_arrays(vecs, Some(NULL_TS)));
+        out.push(
+            ca.into_datetime(TimeUnit::Milliseconds, None)
+                .into_series()
+                .into_column(),
+        );
+    }
+    let source = UInt32Chunked::from_chunk_iter(
+        PlSmallStr::from_static("source"),
+        batches
+            .iter()
+            .zip(&batch_source)
+            .map(|(b, &s)| PrimitiveArray::from_vec(vec![s; b.rows])),
+    );
+    out.push(source.into_series().into_column());
+    for (name, field) in [("line", 0), ("offset", 1)] {
+        let vecs = batches
+            .iter_mut()
+            .map(|b| std::mem::take(if field == 0 { &mut b.line } else { &mut b.offset }))
+            .collect();
+        let ca = UInt64Chunked::from_chunk_iter(PlSmallStr::from_static(name), primitive_arrays(vecs, None));
+        out.push(ca.into_series().into_column());
+    }
+    for (i, def) in schema.columns.iter().enumerate() {
+        let name = PlSmallStr::from_static(def.name);
+        let data: Vec<ColumnData> = batches
+            .iter_mut()
+            .map(|b| std::mem::replace(&mut b.columns[i], ColumnData::U64(Vec::new())))
+            .collect();
+        let series = match def.ty {
+            ColumnType::Cat => {
+                let ids = data
+                    .into_iter()
+                    .map(|d| match d {
+                        ColumnData::Cat(c) => c.ids,
+                        _ => Vec::new(),
+                    })
+                    .collect();
+                let empty = Dict::new();
+                categorical(name, dicts[i].as_ref().unwrap_or(&empty), ids)?
+            }
+            ColumnType::Text => {
+                let cols = data
+                    .into_iter()
+                    .map(|d| match d {
+                        ColumnData::Text(t) => t,
+                        _ => TextColumn::default(),
+                    })
+                    .collect();
+                text_series(name, cols)
+            }
+            ColumnType::U64 => {
+                let vecs = data
+                    .into_iter()
+                    .map(|d| match d {
+                        ColumnData::U64(v) => v,
+                        _ => Vec::new(),
+                    })
+                    .collect();
+                UInt64Chunked::from_chunk_iter(name, primitive_arrays(vecs, Some(NULL_U64))).into_series()
+            }
+            ColumnType::Time => {
+                let vecs = data
+                    .into_iter()
+                    .map(|d| match d {
+                        ColumnData::Time(v) => v,
+                        _ => Vec::new(),
+                    })
+                    .collect();
+                Int64Chunked::from_chunk_iter(name, primitive_arrays(vecs, Some(NULL_TS)))
+                    .into_datetime(TimeUnit::Milliseconds, None)
+                    .into_series()
+            }
+        };
+        out.push(series.into_column());
+    }
+    DataFrame::new(height, out)
 }

@@ -8,7 +8,7 @@
 pub mod frame;
 pub mod top;
 
-pub use frame::web_frame;
+pub use frame::{row_frame, web_frame};
 
 use polars::prelude::{DataFrame, Engine, LazyFrame, PolarsResult, polars_bail};
 use polars_core::query_result::QueryResult;

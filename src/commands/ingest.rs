@@ -1,10 +1,12 @@
-//! `vigil ingest`: read logs, build the web frame, report what parsed and what did not.
+//! `vigil ingest`: read logs, build a frame of each event kind, report what parsed and what did
+//! not, per source and per kind.
 
 use std::io::Write;
 use std::time::Instant;
 
 use anyhow::Result;
 use serde::Serialize;
+use vigil_parsers::Kind;
 use vigil_parsers::ingest::{Ingest, SourceReport, Totals};
 use vigil_parsers::time::format_rfc3339;
 use vigil_parsers::web::WebColumns;
@@ -17,11 +19,23 @@ pub fn run(args: &IngestArgs) -> Result<Outcome> {
     let ingest = super::read_inputs(&args.input, WebColumns::all())?;
     let outcome = super::outcome_of(&ingest);
     let totals = ingest.totals();
-    let Ingest { sources, web, .. } = ingest;
-    let frame_started = Instant::now();
-    let frame = vigil_queries::web_frame(web)?;
-    let frame_seconds = frame_started.elapsed().as_secs_f64();
-    let report = Report::new(&sources, totals, frame.height(), frame.width(), frame_seconds);
+    let Ingest {
+        sources, web, tables, ..
+    } = ingest;
+    let mut frames = Vec::new();
+    let has_web = sources.iter().any(|s| s.kind == Some(Kind::Web)) || tables.is_empty();
+    if has_web {
+        let started = Instant::now();
+        let frame = vigil_queries::web_frame(web)?;
+        frames.push(FrameJson::new(Kind::Web, &frame, started));
+    }
+    for table in tables {
+        let kind = table.schema.kind;
+        let started = Instant::now();
+        let frame = vigil_queries::row_frame(table)?;
+        frames.push(FrameJson::new(kind, &frame, started));
+    }
+    let report = Report::new(&sources, totals, frames);
     let mut out = std::io::stdout().lock();
     match args.output {
         IngestOutput::Json => {
@@ -37,20 +51,35 @@ pub fn run(args: &IngestArgs) -> Result<Outcome> {
 #[derive(Serialize)]
 struct Report {
     sources: Vec<SourceJson>,
+    kinds: Vec<KindJson>,
     total: TotalJson,
-    frame: FrameJson,
+    frames: Vec<FrameJson>,
+}
+
+/// Totals over the sources of one kind.
+#[derive(Serialize)]
+struct KindJson {
+    kind: &'static str,
+    sources: usize,
+    lines: u64,
+    parsed: u64,
+    rejected: u64,
+    rows: u64,
 }
 
 #[derive(Serialize)]
 struct SourceJson {
     path: String,
     format: Option<&'static str>,
+    kind: Option<&'static str>,
     confidence: Option<f64>,
     compressed: bool,
     size: u64,
     bytes: u64,
     lines: u64,
     parsed: u64,
+    context: u64,
+    rows: u64,
     rejected: u64,
     blank: u64,
     first_ts: Option<String>,
@@ -85,15 +114,42 @@ struct TotalJson {
 
 #[derive(Serialize)]
 struct FrameJson {
+    kind: &'static str,
     rows: usize,
     columns: usize,
     seconds: f64,
 }
 
+impl FrameJson {
+    fn new(kind: Kind, frame: &polars::prelude::DataFrame, started: Instant) -> Self {
+        FrameJson {
+            kind: kind.as_str(),
+            rows: frame.height(),
+            columns: frame.width(),
+            seconds: started.elapsed().as_secs_f64(),
+        }
+    }
+}
+
 impl Report {
-    fn new(sources: &[SourceReport], t: Totals, rows: usize, columns: usize, frame_seconds: f64) -> Self {
+    fn new(sources: &[SourceReport], t: Totals, frames: Vec<FrameJson>) -> Self {
+        let kinds = Kind::ALL
+            .into_iter()
+            .filter_map(|k| {
+                let of: Vec<&SourceReport> = sources.iter().filter(|s| s.kind == Some(k)).collect();
+                (!of.is_empty()).then(|| KindJson {
+                    kind: k.as_str(),
+                    sources: of.len(),
+                    lines: of.iter().map(|s| s.lines).sum(),
+                    parsed: of.iter().map(|s| s.parsed).sum(),
+                    rejected: of.iter().map(|s| s.rejected).sum(),
+                    rows: of.iter().map(|s| s.rows).sum(),
+                })
+            })
+            .collect();
         Report {
             sources: sources.iter().map(source_json).collect(),
+            kinds,
             total: TotalJson {
                 sources: sources.len(),
                 lines: t.lines,
@@ -105,11 +161,7 @@ impl Report {
                 mb_per_s: per_second(t.bytes as f64 / 1e6, t.seconds),
                 lines_per_s: per_second(t.lines as f64, t.seconds),
             },
-            frame: FrameJson {
-                rows,
-                columns,
-                seconds: frame_seconds,
-            },
+            frames,
         }
     }
 }
@@ -126,12 +178,15 @@ fn source_json(s: &SourceReport) -> SourceJson {
     SourceJson {
         path: s.path.display().to_string(),
         format: s.format.map(|f| f.name()),
+        kind: s.kind.map(Kind::as_str),
         confidence: s.sniffed.map(|x| x.confidence()),
         compressed: s.compressed,
         size: s.size,
         bytes: s.bytes,
         lines: s.lines,
         parsed: s.parsed,
+        context: s.context,
+        rows: s.rows,
         rejected: s.rejected,
         blank: s.blank,
         first_ts: s.first_ts.map(format_rfc3339),
@@ -157,6 +212,7 @@ fn write_table(out: &mut impl Write, sources: &[SourceReport], report: &Report, 
     let mut table = Table::new(&[
         ("SOURCE", Align::Left),
         ("FORMAT", Align::Left),
+        ("KIND", Align::Left),
         ("LINES", Align::Right),
         ("PARSED", Align::Right),
         ("REJECTED", Align::Right),
@@ -176,6 +232,7 @@ fn write_table(out: &mut impl Write, sources: &[SourceReport], report: &Report, 
         table.row(vec![
             s.path.display().to_string(),
             format,
+            s.kind.map_or("-", Kind::as_str).to_owned(),
             thousands(s.lines),
             thousands(s.parsed),
             thousands(s.rejected),
@@ -192,6 +249,7 @@ fn write_table(out: &mut impl Write, sources: &[SourceReport], report: &Report, 
             "TOTAL ({} sources)",
             sources.iter().filter(|s| s.skipped.is_none()).count()
         ),
+        String::new(),
         String::new(),
         thousands(t.lines),
         thousands(t.parsed),
@@ -226,6 +284,12 @@ fn write_table(out: &mut impl Write, sources: &[SourceReport], report: &Report, 
         if s.blank > 0 {
             notes.push(format!("{name}: {} blank lines skipped", thousands(s.blank)));
         }
+        if s.context > 0 {
+            notes.push(format!(
+                "{name}: {} lines understood that hold no event (notices, headers, date lines)",
+                thousands(s.context)
+            ));
+        }
     }
     if !notes.is_empty() {
         writeln!(out)?;
@@ -233,17 +297,21 @@ fn write_table(out: &mut impl Write, sources: &[SourceReport], report: &Report, 
             writeln!(out, "{n}")?;
         }
     }
+    let frames: Vec<String> = report
+        .frames
+        .iter()
+        .map(|f| format!("{} {} rows x {} columns", f.kind, thousands(f.rows as u64), f.columns))
+        .collect();
     writeln!(
         out,
-        "\n{} lines ({} MB) in {:.2} s: {:.1} MB/s, {} lines/s; frame of {} rows x {} columns built in {:.2} s",
+        "\n{} lines ({} MB) in {:.2} s: {:.1} MB/s, {} lines/s; frames: {} (built in {:.2} s)",
         thousands(t.lines),
         (t.bytes as f64 / 1e6).round(),
         t.seconds,
         t.mb_per_s,
         thousands(t.lines_per_s as u64),
-        thousands(report.frame.rows as u64),
-        report.frame.columns,
-        report.frame.seconds
+        frames.join(", "),
+        report.frames.iter().map(|f| f.seconds).sum::<f64>()
     )?;
     Ok(())
 }

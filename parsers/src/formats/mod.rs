@@ -60,17 +60,46 @@ fn offset_minutes(tz: &[u8]) -> Option<i64> {
 }
 
 /// The event kind a format produces (DESIGN.md §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
     /// Proxy and web-filter requests.
     Web,
+    /// Firewall connections and packets.
+    Flow,
+    /// Mail messages, one row per recipient.
+    Mail,
+    /// Who held which address when.
+    Identity,
+    /// Software installed on devices.
+    Inventory,
+    /// Licences bought.
+    Licences,
+    /// Licence server check-outs, check-ins and denials.
+    LicenceUse,
 }
 
 impl Kind {
+    /// Every kind, in report order.
+    pub const ALL: [Kind; 7] = [
+        Kind::Web,
+        Kind::Flow,
+        Kind::Mail,
+        Kind::Identity,
+        Kind::Inventory,
+        Kind::Licences,
+        Kind::LicenceUse,
+    ];
+
     /// The kind's name.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Web => "web",
+            Kind::Flow => "flow",
+            Kind::Mail => "mail",
+            Kind::Identity => "identity",
+            Kind::Inventory => "inventory",
+            Kind::Licences => "licences",
+            Kind::LicenceUse => "licence-use",
         }
     }
 }
@@ -84,11 +113,36 @@ pub enum Format {
     Combined,
     /// e2guardian/DansGuardian `access.log`, `logfileformat = 1`.
     E2guardian,
+    /// Linux netfilter packet logs (iptables, ufw, Shorewall) in a syslog file.
+    Netfilter,
+    /// pfSense/OPNsense `filterlog`.
+    Filterlog,
+    /// FortiGate `key=value` traffic logs.
+    Fortigate,
+    /// Sophos Firewall (XG/SFOS) and UTM logs.
+    Sophos,
+    /// Exim `mainlog`.
+    Exim,
+    /// ISC dhcpd lease messages in a syslog file.
+    Dhcpd,
+    /// FlexNet `lmgrd` debug log.
+    Flexlm,
 }
 
 impl Format {
-    /// Every format, in sniffing order.
-    pub const ALL: [Format; 3] = [Format::Squid, Format::Combined, Format::E2guardian];
+    /// Every format, in sniffing order (earlier wins a tie).
+    pub const ALL: [Format; 10] = [
+        Format::Squid,
+        Format::Combined,
+        Format::E2guardian,
+        Format::Netfilter,
+        Format::Filterlog,
+        Format::Fortigate,
+        Format::Sophos,
+        Format::Exim,
+        Format::Dhcpd,
+        Format::Flexlm,
+    ];
 
     /// The name used on the command line and in reports.
     pub fn name(self) -> &'static str {
@@ -96,6 +150,13 @@ impl Format {
             Format::Squid => "squid",
             Format::Combined => "combined",
             Format::E2guardian => "e2guardian",
+            Format::Netfilter => "netfilter",
+            Format::Filterlog => "filterlog",
+            Format::Fortigate => "fortigate",
+            Format::Sophos => "sophos",
+            Format::Exim => "exim",
+            Format::Dhcpd => "dhcpd",
+            Format::Flexlm => "flexlm",
         }
     }
 
@@ -108,6 +169,26 @@ impl Format {
     pub fn kind(self) -> Kind {
         match self {
             Format::Squid | Format::Combined | Format::E2guardian => Kind::Web,
+            Format::Netfilter | Format::Filterlog | Format::Fortigate | Format::Sophos => Kind::Flow,
+            Format::Exim => Kind::Mail,
+            Format::Dhcpd => Kind::Identity,
+            Format::Flexlm => Kind::LicenceUse,
+        }
+    }
+
+    /// A one-line description for `--help` and reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Format::Squid => "Squid native access.log (also inside syslog)",
+            Format::Combined => "Apache/Squid common or combined",
+            Format::E2guardian => "e2guardian/DansGuardian access.log, logfileformat 1",
+            Format::Netfilter => "iptables/nftables/ufw/Shorewall kernel packet logs",
+            Format::Filterlog => "pfSense/OPNsense filterlog",
+            Format::Fortigate => "FortiGate key=value traffic logs",
+            Format::Sophos => "Sophos Firewall (XG/SFOS) and UTM",
+            Format::Exim => "Exim mainlog",
+            Format::Dhcpd => "ISC dhcpd lease messages",
+            Format::Flexlm => "FlexNet lmgrd debug log",
         }
     }
 
@@ -127,6 +208,7 @@ impl Format {
             Format::Squid => squid::parse(line),
             Format::Combined => combined::parse(line),
             Format::E2guardian => e2guardian::parse(line, ctx),
+            _ => Err("not a web format"),
         }
     }
 
@@ -143,27 +225,57 @@ impl Format {
 pub struct Sniffed {
     /// The best format.
     pub format: Format,
-    /// How many sample lines it parsed.
+    /// How many sample lines it turned into records.
     pub matched: usize,
+    /// How many more it understood without records (notices, date lines).
+    pub context: usize,
     /// How many sample lines there were.
     pub tried: usize,
 }
 
 impl Sniffed {
-    /// Share of sample lines parsed, 0–1.
+    /// Share of sample lines understood, 0–1.
     pub fn confidence(&self) -> f64 {
         if self.tried == 0 {
             0.0
         } else {
-            self.matched as f64 / self.tried as f64
+            (self.matched + self.context) as f64 / self.tried as f64
         }
     }
 }
 
-/// Picks the format that parses most of `sample` (non-blank lines from the start of a file).
+/// Scores `format` on `sample`: lines made into records, and lines understood without one.
+fn score(format: Format, sample: &[&[u8]], ctx: &TimeContext) -> Sniffed {
+    let mut s = Sniffed {
+        format,
+        matched: 0,
+        context: 0,
+        tried: sample.len(),
+    };
+    match crate::rowparse::schema_of(format) {
+        None => s.matched = sample.iter().filter(|l| format.parse_web(l, ctx).is_ok()).count(),
+        Some(schema) => {
+            let parser = crate::rowparse::RowParser::new(format, *ctx);
+            let mut batch = crate::rows::RowBatch::new(schema);
+            let mut scratch = crate::rowparse::Scratch::default();
+            for (i, line) in sample.iter().enumerate() {
+                let rows = batch.rows;
+                match parser.parse_line(line, i as u64 + 1, 0, &mut batch, &mut scratch) {
+                    Ok(crate::rowparse::LineKind::Rows) => s.matched += 1,
+                    Ok(crate::rowparse::LineKind::Context) => s.context += 1,
+                    Err(_) => batch.truncate(rows),
+                }
+            }
+        }
+    }
+    s
+}
+
+/// Picks the format that makes records of most of `sample` (non-blank lines from the start of a
+/// file); lines a format understands without a record break ties and count towards the half.
 ///
-/// Fails with a message naming what was tried when no format parses at least half the lines, or
-/// when the sample looks binary.
+/// Fails with a message naming what was tried when no format understands at least half the
+/// lines and makes a record of one, or when the sample looks binary.
 pub fn sniff(sample: &[&[u8]], ctx: &TimeContext) -> Result<Sniffed, String> {
     if sample.is_empty() {
         return Err("empty file".to_owned());
@@ -176,25 +288,23 @@ pub fn sniff(sample: &[&[u8]], ctx: &TimeContext) -> Result<Sniffed, String> {
             sample.len()
         ));
     }
-    let mut scores: Vec<Sniffed> = Format::ALL
-        .into_iter()
-        .map(|format| Sniffed {
-            format,
-            matched: sample.iter().filter(|l| format.parse_web(l, ctx).is_ok()).count(),
-            tried: sample.len(),
-        })
-        .collect();
-    scores.sort_by_key(|s| std::cmp::Reverse(s.matched));
+    let mut scores: Vec<Sniffed> = Format::ALL.into_iter().map(|f| score(f, sample, ctx)).collect();
+    scores.sort_by_key(|s| std::cmp::Reverse((s.matched, s.context)));
     let best = scores[0];
-    if best.matched * 2 < best.tried || best.matched == 0 {
+    if (best.matched + best.context) * 2 < best.tried || best.matched == 0 {
         let tried: Vec<String> = scores
             .iter()
-            .map(|s| format!("{} {}/{}", s.format.name(), s.matched, s.tried))
+            .filter(|s| s.matched > 0 || s.context > 0)
+            .map(|s| format!("{} {}/{}", s.format.name(), s.matched + s.context, s.tried))
             .collect();
+        let tried = if tried.is_empty() {
+            format!("no format understood any of the first {} lines", best.tried)
+        } else {
+            format!("lines understood by each format: {}", tried.join(", "))
+        };
         return Err(format!(
-            "unrecognised log format (lines parsed by each format: {}); \
-             check the file is a web proxy log, or force one with --format",
-            tried.join(", ")
+            "unrecognised log format ({tried}); check the file is a log vigil reads \
+             (`vigil ingest --help` lists them), or force one with --format"
         ));
     }
     Ok(best)
@@ -241,7 +351,7 @@ mod tests {
     fn refuses_unknown_and_binary() {
         let text: Vec<&[u8]> = vec![b"hello", b"world"];
         let err = sniff(&text, &ctx()).expect_err("unknown");
-        assert!(err.contains("squid 0/2"), "{err}");
+        assert!(err.contains("no format understood any of the first 2 lines"), "{err}");
         let bin: Vec<&[u8]> = vec![b"\x00\x01\x02abc"];
         assert!(sniff(&bin, &ctx()).expect_err("binary").contains("binary"));
     }

@@ -1,0 +1,159 @@
+//! Joins mail events into messages: one row per recipient outcome (and one per received
+//! message), carrying the facts other lines of the same message gave (sender, size, Message-ID,
+//! client, subject), in one pass over the events in reading order, with a map from queue id to
+//! the message's facts. A message's state is dropped when the server says it is done with it, so
+//! memory follows the number of messages in flight, and the time is linear in the lines.
+
+use hashbrown::HashMap;
+
+use crate::mail::{MAIL, c};
+use crate::rows::RowBatch;
+
+/// What earlier lines said about a message.
+#[derive(Default, Clone)]
+struct Facts {
+    message_id: Option<Vec<u8>>,
+    from: Option<Vec<u8>>,
+    size: Option<u64>,
+    client: Option<Vec<u8>>,
+    client_ip: Option<Vec<u8>>,
+    subject: Option<Vec<u8>>,
+    recipients: Option<u64>,
+}
+
+fn fill(slot: &mut Option<Vec<u8>>, v: Option<&[u8]>) {
+    if let Some(v) = v {
+        *slot = Some(v.to_vec());
+    }
+}
+
+/// Joins event batches (with the source id of each) into mail rows, one output batch per input
+/// batch that yields rows, with the same source.
+pub fn join(events: Vec<crate::rows::RowBatch>, sources: &[u32]) -> Vec<(u32, RowBatch)> {
+    let mut state: HashMap<Vec<u8>, Facts> = HashMap::new();
+    let mut out = Vec::new();
+    for (ev, &source) in events.iter().zip(sources) {
+        let mut rows = RowBatch::new(&MAIL);
+        for r in 0..ev.rows {
+            let key = ev.cat_value(c::MSG_KEY, r);
+            let status = ev.cat_value(c::STATUS, r);
+            let facts = match key {
+                Some(k) => {
+                    let f = state.entry_ref(k).or_default();
+                    fill(&mut f.message_id, ev.text_value(c::MESSAGE_ID, r));
+                    fill(&mut f.client, ev.cat_value(c::CLIENT, r));
+                    fill(&mut f.client_ip, ev.cat_value(c::CLIENT_IP, r));
+                    fill(&mut f.subject, ev.text_value(c::SUBJECT, r));
+                    if ev.num_value(c::SIZE, r).is_some() {
+                        f.size = ev.num_value(c::SIZE, r);
+                    }
+                    if ev.num_value(c::RECIPIENTS, r).is_some() {
+                        f.recipients = ev.num_value(c::RECIPIENTS, r);
+                    }
+                    // The sender is a message fact; on a rejection line it belongs to that line.
+                    if status != Some(b"rejected".as_slice()) {
+                        fill(&mut f.from, ev.cat_value(c::FROM, r));
+                    }
+                    f.clone()
+                }
+                None => Facts::default(),
+            };
+            if status.is_some() {
+                rows.start(ev.ts[r], ev.line[r], ev.offset[r]);
+                rows.cat(c::MSG_KEY, key);
+                rows.text(
+                    c::MESSAGE_ID,
+                    ev.text_value(c::MESSAGE_ID, r).or(facts.message_id.as_deref()),
+                );
+                rows.cat(c::FROM, ev.cat_value(c::FROM, r).or(facts.from.as_deref()));
+                rows.cat(c::TO, ev.cat_value(c::TO, r));
+                rows.num(c::SIZE, ev.num_value(c::SIZE, r).or(facts.size));
+                rows.cat(c::STATUS, status);
+                rows.cat(c::RELAY, ev.cat_value(c::RELAY, r));
+                rows.cat(c::CLIENT, ev.cat_value(c::CLIENT, r).or(facts.client.as_deref()));
+                rows.cat(
+                    c::CLIENT_IP,
+                    ev.cat_value(c::CLIENT_IP, r).or(facts.client_ip.as_deref()),
+                );
+                rows.text(c::SUBJECT, ev.text_value(c::SUBJECT, r).or(facts.subject.as_deref()));
+                rows.text(c::DETAIL, ev.text_value(c::DETAIL, r));
+                rows.num(c::RECIPIENTS, ev.num_value(c::RECIPIENTS, r).or(facts.recipients));
+            }
+            if ev.num_value(c::DONE, r) == Some(1)
+                && let Some(k) = key
+            {
+                state.remove(k);
+            }
+        }
+        if rows.rows > 0 {
+            out.push((source, rows));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::{MAIL_EVENTS, MailEvent, MailStatus};
+
+    #[test]
+    fn facts_from_earlier_lines_reach_each_recipient_row() {
+        let mut b = RowBatch::new(&MAIL_EVENTS);
+        let q = Some(&b"Q1"[..]);
+        let events = [
+            MailEvent {
+                msg_key: q,
+                client: Some(b"mx.example.net"),
+                client_ip: Some(b"192.0.2.5"),
+                ..MailEvent::default()
+            },
+            MailEvent {
+                msg_key: q,
+                from: Some(b"a@example.net"),
+                size: Some(1234),
+                recipients: Some(2),
+                status: Some(MailStatus::Received),
+                ..MailEvent::default()
+            },
+            MailEvent {
+                msg_key: q,
+                to: Some(b"x@kestrelbrook.example"),
+                status: Some(MailStatus::Sent),
+                ..MailEvent::default()
+            },
+            MailEvent {
+                msg_key: q,
+                to: Some(b"y@kestrelbrook.example"),
+                status: Some(MailStatus::Deferred),
+                ..MailEvent::default()
+            },
+            MailEvent {
+                msg_key: q,
+                done: true,
+                ..MailEvent::default()
+            },
+            MailEvent {
+                msg_key: q,
+                to: Some(b"late@kestrelbrook.example"),
+                status: Some(MailStatus::Sent),
+                ..MailEvent::default()
+            },
+        ];
+        for (i, e) in events.iter().enumerate() {
+            e.push(&mut b, i as i64, i as u64 + 1, 0);
+        }
+        let joined = join(vec![b], &[7]);
+        assert_eq!(joined.len(), 1);
+        let (source, rows) = &joined[0];
+        assert_eq!((*source, rows.rows), (7, 4));
+        assert_eq!(rows.line, vec![2, 3, 4, 6]);
+        for r in 1..3 {
+            assert_eq!(rows.cat_value(c::FROM, r), Some(&b"a@example.net"[..]));
+            assert_eq!(rows.num_value(c::SIZE, r), Some(1234));
+            assert_eq!(rows.cat_value(c::CLIENT_IP, r), Some(&b"192.0.2.5"[..]));
+        }
+        // After `done` the message's facts are gone: a reused queue id starts afresh.
+        assert_eq!(rows.cat_value(c::FROM, 3), None);
+    }
+}

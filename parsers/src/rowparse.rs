@@ -1,0 +1,386 @@
+//! Lines of every non-web format into rows of their kind: unwraps syslog envelopes, resolves
+//! local times, and pushes each format's records into a [`RowBatch`].
+//!
+//! A line either becomes rows, or is understood but holds no event (Exim's queue-run notices,
+//! an lmgrd `TIMESTAMP`: counted as *context*), or is rejected with a reason.
+
+use bumpalo::Bump;
+
+use crate::flow::{FLOW, FlowRecord};
+use crate::formats::{self, Format};
+use crate::identity::{IDENTITY, IdentityRecord, IdentitySource};
+use crate::mail::{MAIL_EVENTS, MailEvent, MailStatus};
+use crate::rows::{RowBatch, Schema};
+use crate::syslog::{self, Envelope, EnvelopeTime};
+use crate::time::{LocalResolution, TimeContext, TimestampMs};
+
+/// What a parsed line gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// One or more rows.
+    Rows,
+    /// Understood, but no event (a notice, a date line, a comment).
+    Context,
+}
+
+/// The schema of the rows `format` produces while parsing (mail: events before the join).
+pub fn schema_of(format: Format) -> Option<&'static Schema> {
+    use Format as F;
+    match format {
+        F::Squid | F::Combined | F::E2guardian => None,
+        F::Netfilter | F::Filterlog | F::Fortigate | F::Sophos => Some(&FLOW),
+        F::Exim => Some(&MAIL_EVENTS),
+        F::Dhcpd => Some(&IDENTITY),
+        F::Flexlm => Some(&crate::asset::LICENCE_USE),
+    }
+}
+
+/// How one source's lines become rows: the format, the time context, and what was learnt from the
+/// file's head (a CSV header).
+#[derive(Debug, Clone)]
+pub struct RowParser {
+    /// The format.
+    pub format: Format,
+    /// The school's zone and the file's time.
+    pub ctx: TimeContext,
+}
+
+/// Reusable per-chunk buffers.
+#[derive(Default)]
+pub struct Scratch {
+    /// Arena for unescaped text.
+    pub bump: Bump,
+    /// Canonical user names.
+    pub user: Vec<u8>,
+}
+
+impl RowParser {
+    /// A parser of `format` lines.
+    pub fn new(format: Format, ctx: TimeContext) -> Self {
+        RowParser { format, ctx }
+    }
+
+    /// Parses `line` (number `line_no`, at byte `offset`) into `batch`.
+    pub fn parse_line(
+        &self,
+        line: &[u8],
+        line_no: u64,
+        offset: u64,
+        batch: &mut RowBatch,
+        scratch: &mut Scratch,
+    ) -> Result<LineKind, &'static str> {
+        let ctx = &self.ctx;
+        match self.format {
+            Format::Netfilter => {
+                let env = syslog::parse(line, ctx)?;
+                match formats::netfilter::parse(env.msg) {
+                    Ok(r) => self.push_flow(&r, Some(&env), line_no, offset, batch),
+                    // The kernel's other messages share kern.log with the packet logs.
+                    Err(_) if env.app == Some(b"kernel") && memchr::memmem::find(env.msg, b" IN=").is_none() => {
+                        Ok(LineKind::Context)
+                    }
+                    Err(reason) => Err(reason),
+                }
+            }
+            Format::Filterlog => {
+                let (env, r) = formats::filterlog::parse_line(line, ctx)?;
+                self.push_flow(&r, Some(&env), line_no, offset, batch)
+            }
+            Format::Fortigate | Format::Sophos => {
+                let parse = |l| match self.format {
+                    Format::Fortigate => formats::fortigate::parse(l),
+                    _ => formats::sophos::parse(l),
+                };
+                match parse(line) {
+                    Ok(r) => self.push_flow(&r, None, line_no, offset, batch),
+                    Err(reason) => {
+                        let Ok(env) = syslog::parse(line, ctx) else {
+                            return Err(reason);
+                        };
+                        let r = parse(env.msg)?;
+                        self.push_flow(&r, Some(&env), line_no, offset, batch)
+                    }
+                }
+            }
+            Format::Dhcpd => {
+                let env = syslog::parse(line, ctx)?;
+                if env.app.is_some_and(|a| a != b"dhcpd") {
+                    return Err("not a dhcpd line: another program's message in the log");
+                }
+                let lease = match formats::dhcpd::parse(env.msg) {
+                    Ok(lease) => lease,
+                    // dhcpd's other messages (DISCOVER, OFFER, REQUEST, INFORM, lease-file
+                    // notices) bind no address.
+                    Err(_) if env.app == Some(b"dhcpd") => return Ok(LineKind::Context),
+                    Err(reason) => return Err(reason),
+                };
+                let mut r = IdentityRecord::bind(IdentitySource::Dhcp, lease.ip);
+                r.event = match lease.event {
+                    formats::dhcpd::LeaseEvent::Ack => crate::identity::IdentityEvent::Bind,
+                    _ => crate::identity::IdentityEvent::Unbind,
+                };
+                r.mac = Some(lease.mac);
+                r.device = lease.hostname;
+                let (ts, late) = when(ctx, None, None, Some(&env))?;
+                note_ambiguous(batch, late);
+                r.push(batch, ts, line_no, offset, &mut scratch.user);
+                Ok(LineKind::Rows)
+            }
+            Format::Flexlm => match formats::flexlm::parse(line)? {
+                formats::flexlm::FlexLine::Date { date, .. } => {
+                    batch.dates.push((batch.rows, date));
+                    Ok(LineKind::Context)
+                }
+                formats::flexlm::FlexLine::Use {
+                    seconds,
+                    daemon,
+                    op,
+                    feature,
+                    user,
+                    host,
+                    reason,
+                } => {
+                    batch.start(i64::from(seconds) * 1000, line_no, offset);
+                    let op: &[u8] = match op {
+                        formats::flexlm::LicenceOp::Out => b"out",
+                        formats::flexlm::LicenceOp::In => b"in",
+                        formats::flexlm::LicenceOp::Denied => b"denied",
+                    };
+                    batch.cat(0, Some(op));
+                    batch.cat(1, Some(feature));
+                    scratch.user.clear();
+                    crate::user::canonical_into(user, &mut scratch.user);
+                    batch.cat(2, Some(&scratch.user));
+                    batch.cat(3, Some(host));
+                    batch.cat(4, Some(daemon));
+                    batch.text(5, reason);
+                    Ok(LineKind::Rows)
+                }
+            },
+            Format::Exim => {
+                let Some(ev) = exim_event(line)? else {
+                    return Ok(LineKind::Context);
+                };
+                let (ts, late) = when(ctx, ev.ts, ev.local_time, None)?;
+                note_ambiguous(batch, late);
+                ev.push(batch, ts, line_no, offset);
+                Ok(LineKind::Rows)
+            }
+            Format::Squid | Format::Combined | Format::E2guardian => Err("a web format has no row parser"),
+        }
+    }
+
+    fn push_flow(
+        &self,
+        r: &FlowRecord<'_>,
+        env: Option<&Envelope<'_>>,
+        line_no: u64,
+        offset: u64,
+        batch: &mut RowBatch,
+    ) -> Result<LineKind, &'static str> {
+        let (ts, late) = when(&self.ctx, r.ts, r.local_time, env)?;
+        note_ambiguous(batch, late);
+        r.push(batch, ts, line_no, offset, env.and_then(|e| e.host));
+        Ok(LineKind::Rows)
+    }
+}
+
+/// Records the later reading of an ambiguous time for the row about to be pushed.
+fn note_ambiguous(batch: &mut RowBatch, late: Option<TimestampMs>) {
+    if let Some(late) = late {
+        batch.ambiguous.push((batch.rows, late));
+    }
+}
+
+/// The UTC time of a record: its own instant, else its own local time, else the envelope's.
+/// Returns the earlier reading and, for an ambiguous local time, the later one.
+pub fn when(
+    ctx: &TimeContext,
+    ts: Option<TimestampMs>,
+    local: Option<chrono::NaiveDateTime>,
+    env: Option<&Envelope<'_>>,
+) -> Result<(TimestampMs, Option<TimestampMs>), &'static str> {
+    if let Some(ts) = ts {
+        return Ok((ts, None));
+    }
+    let local = match (local, env.map(|e| e.time)) {
+        (Some(l), _) => l,
+        (None, Some(EnvelopeTime::Utc(ts))) => return Ok((ts, None)),
+        (None, Some(EnvelopeTime::Local(l))) => l,
+        (None, Some(EnvelopeTime::Unknown) | None) => return Err("no time stamp in the line"),
+    };
+    Ok(match ctx.resolve_local(local) {
+        LocalResolution::Exact(ts) => (ts, None),
+        LocalResolution::Ambiguous { early, late } => (early, Some(late)),
+    })
+}
+
+/// An Exim mainlog line as a mail event; `None` for a line of Exim's that records no message
+/// event (queue runs, connections, TLS notices).
+fn exim_event(line: &[u8]) -> Result<Option<MailEvent<'_>>, &'static str> {
+    use formats::exim::EximEvent as E;
+    let l = match formats::exim::parse(line) {
+        Ok(l) => l,
+        Err(reason) => {
+            // Exim writes many notices that are not message events; a line with Exim's time stamp
+            // is one of them, anything else is not an Exim line.
+            let stamped = line.get(..19).is_some_and(|t| {
+                std::str::from_utf8(t)
+                    .ok()
+                    .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok())
+                    .is_some()
+            });
+            return if stamped && line.len() > 20 {
+                Ok(None)
+            } else {
+                Err(reason)
+            };
+        }
+    };
+    let mut ev = MailEvent {
+        msg_key: l.msg_id,
+        ..MailEvent::default()
+    };
+    match l.offset_minutes {
+        Some(m) => ev.ts = Some(l.time.and_utc().timestamp_millis() - m * 60_000),
+        None => ev.local_time = Some(l.time),
+    }
+    let address = l.address.map(|a| if a == b"<>" { &a[..0] } else { a });
+    match l.event {
+        E::Arrival => {
+            ev.status = Some(MailStatus::Received);
+            ev.from = address;
+            ev.size = l.size;
+            ev.client = l.host;
+            ev.client_ip = l.ip;
+            ev.message_id = l.message_id;
+            ev.subject = l.subject;
+        }
+        E::Delivery | E::AdditionalDelivery | E::Bounce | E::Defer => {
+            ev.status = Some(match l.event {
+                E::Bounce => MailStatus::Bounced,
+                E::Defer => MailStatus::Deferred,
+                _ => MailStatus::Sent,
+            });
+            ev.to = address;
+            ev.relay = l.host;
+            ev.detail = l.detail;
+        }
+        E::Completed => ev.done = true,
+        E::Rejected => {
+            ev.status = Some(MailStatus::Rejected);
+            ev.client = l.host;
+            ev.client_ip = l.ip;
+            ev.detail = l.detail;
+            let detail = l.detail.unwrap_or_default();
+            ev.from = angle_after(detail, b"F=<");
+            ev.to = angle_after(detail, b"RCPT <");
+        }
+    }
+    Ok(Some(ev))
+}
+
+/// The text between `marker` (which ends in `<`) and the next `>`.
+fn angle_after<'a>(text: &'a [u8], marker: &[u8]) -> Option<&'a [u8]> {
+    let at = memchr::memmem::find(text, marker)? + marker.len();
+    let len = text[at..].iter().position(|&b| b == b'>')?;
+    Some(&text[at..at + len])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::utc_ms;
+
+    fn ctx() -> TimeContext {
+        let t: chrono::DateTime<chrono::Utc> = "2026-11-21T12:00:00Z".parse().expect("t");
+        TimeContext::new(crate::time::DEFAULT_TZ, Some(t.into()))
+    }
+
+    fn parse(format: Format, lines: &[&str]) -> (RowBatch, Vec<Result<LineKind, &'static str>>) {
+        let schema = schema_of(format).expect("row format");
+        let p = RowParser::new(format, ctx());
+        let mut b = RowBatch::new(schema);
+        let mut s = Scratch::default();
+        let out = lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| p.parse_line(l.as_bytes(), i as u64 + 1, 0, &mut b, &mut s))
+            .collect();
+        (b, out)
+    }
+
+    #[test]
+    fn netfilter_rows_take_the_envelope_time_and_host() {
+        let (b, out) = parse(
+            Format::Netfilter,
+            &[
+                "Nov 20 08:15:02 fw kernel: [UFW BLOCK] IN=eth0 OUT= MAC=aa SRC=203.0.113.7 DST=10.0.0.2 LEN=60 PROTO=TCP SPT=51234 DPT=22",
+            ],
+        );
+        assert_eq!(out, vec![Ok(LineKind::Rows)]);
+        assert_eq!(b.ts, vec![utc_ms("2026-11-20T08:15:02Z")]);
+        assert_eq!(b.cat_value(0, 0), Some(&b"block"[..]));
+        assert_eq!(b.cat_value(14, 0), Some(&b"fw"[..]));
+        assert_eq!(b.num_value(8, 0), Some(22));
+    }
+
+    #[test]
+    fn exim_events_and_notices() {
+        let (b, out) = parse(
+            Format::Exim,
+            &[
+                "2026-11-20 08:15:02 1rAbCd-000123-Ab <= alice@kestrelbrook.example H=mx.example.net [192.0.2.5] P=esmtps S=12345 id=abc@example.net T=\"Homework\"",
+                "2026-11-20 08:15:03 Start queue run: pid=4711",
+                "2026-11-20 08:16:00 H=(helo) [203.0.113.9] F=<spam@example.com> rejected RCPT <x@kestrelbrook.example>: relay not permitted",
+                "not exim at all",
+            ],
+        );
+        assert_eq!(
+            out[..3],
+            [Ok(LineKind::Rows), Ok(LineKind::Context), Ok(LineKind::Rows)]
+        );
+        assert!(out[3].is_err());
+        assert_eq!(b.rows, 2);
+        assert_eq!(b.cat_value(crate::mail::c::FROM, 1), Some(&b"spam@example.com"[..]));
+        assert_eq!(b.cat_value(crate::mail::c::TO, 1), Some(&b"x@kestrelbrook.example"[..]));
+        assert_eq!(b.cat_value(crate::mail::c::STATUS, 0), Some(&b"received"[..]));
+    }
+
+    #[test]
+    fn flexlm_dates_are_marks() {
+        let (b, out) = parse(
+            Format::Flexlm,
+            &[
+                " 9:45:10 (lmgrd) TIMESTAMP 11/20/2026",
+                "15:04:31 (adskflex) OUT: \"MAYA\" KB\\jsmith@KB-ICT1-PC05",
+            ],
+        );
+        assert_eq!(out, vec![Ok(LineKind::Context), Ok(LineKind::Rows)]);
+        assert_eq!(
+            b.dates,
+            vec![(0, chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("d"))]
+        );
+        assert_eq!(b.ts, vec![(15 * 3600 + 4 * 60 + 31) * 1000]);
+        assert_eq!(b.cat_value(2, 0), Some(&b"jsmith"[..]));
+    }
+
+    #[test]
+    fn dhcpd_refuses_other_programs() {
+        let (b, out) = parse(
+            Format::Dhcpd,
+            &[
+                "Nov 20 08:00:01 gw dhcpd[99]: DHCPACK on 10.40.20.15 to 02:aa:bb:cc:dd:ee (KB-ICT1-PC05) via eth1",
+                "Nov 20 08:00:02 gw unbound[12]: info: start of service",
+            ],
+        );
+        assert_eq!(out[0], Ok(LineKind::Rows));
+        assert!(out[1].expect_err("other program").contains("another program"));
+        let (_, out) = parse(
+            Format::Dhcpd,
+            &["Nov 20 08:00:02 gw dhcpd[99]: DHCPREQUEST for 10.40.20.15 from 02:aa:bb:cc:dd:ee via eth1"],
+        );
+        assert_eq!(out, vec![Ok(LineKind::Context)]);
+        assert_eq!(b.cat_value(5, 0), Some(&b"KB-ICT1-PC05"[..]));
+    }
+}
