@@ -333,6 +333,25 @@ struct SourceRun<'o> {
     format: Option<Format>,
     report: SourceReport,
     batches: SourceBatches,
+    /// The header row of a format that has one.
+    header: Option<HeaderRow>,
+}
+
+/// A source's header row: where the fields are, the row itself (repeated rows are skipped), and
+/// the byte offset just after it (lines before it are a preamble).
+#[derive(Debug, Clone)]
+struct HeaderRow {
+    columns: crate::csv::Columns,
+    raw: Vec<u8>,
+    end: u64,
+}
+
+/// Lines a chunk treats as context rather than records: everything before `before` (a preamble
+/// and the header row) and repeats of the header row.
+#[derive(Clone, Copy, Default)]
+struct Skip<'a> {
+    before: u64,
+    header: Option<&'a [u8]>,
 }
 
 impl<'o> SourceRun<'o> {
@@ -344,6 +363,7 @@ impl<'o> SourceRun<'o> {
             format: opts.format,
             report: SourceReport::new(id, path),
             batches: SourceBatches::default(),
+            header: None,
         }
     }
 }
@@ -429,41 +449,76 @@ fn read_source(id: u32, path: &Path, explicit: bool, opts: &IngestOptions) -> (S
 
 impl SourceRun<'_> {
     fn choose_format(&mut self, head: &[u8]) {
-        if self.format.is_some() || self.report.error.is_some() {
+        if self.report.error.is_some() || self.header.is_some() {
             return;
         }
-        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-        let sample: Vec<&[u8]> = head
-            .split(|&b| b == b'\n')
-            .map(trim_cr)
-            .filter(|l| !is_blank(l))
-            .take(SNIFF_LINES)
-            .collect();
+        let bom = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let mut lines: Vec<(usize, &[u8])> = Vec::new();
+        let mut pos = bom;
+        while pos < head.len() && lines.len() < SNIFF_LINES {
+            let end = memchr(b'\n', &head[pos..]).map_or(head.len(), |e| pos + e);
+            let line = trim_cr(&head[pos..end]);
+            if !is_blank(line) {
+                lines.push((end + 1, line));
+            }
+            pos = end + 1;
+        }
         // A sample cut mid-line at SNIFF_BYTES would count its last line as a miss.
-        let sample = if head.len() == SNIFF_BYTES && sample.len() > 1 {
-            &sample[..sample.len() - 1]
-        } else {
-            &sample[..]
-        };
+        if head.len() == SNIFF_BYTES && lines.len() > 1 && !head.ends_with(b"\n") {
+            lines.pop();
+        }
+        let sample: Vec<&[u8]> = lines.iter().map(|(_, l)| *l).collect();
         if sample.is_empty() {
             return;
         }
-        match formats::sniff(sample, &self.ctx) {
-            Ok(s) => {
-                self.format = Some(s.format);
-                self.report.sniffed = Some(s);
-            }
-            Err(detail) if !self.explicit => self.report.skipped = Some(detail),
-            Err(detail) => {
-                self.report.error = Some(
-                    Error::UnknownFormat {
-                        path: self.report.path.clone(),
-                        detail,
-                    }
-                    .to_string(),
-                );
+        if self.format.is_none() {
+            match formats::sniff(&sample, &self.ctx) {
+                Ok(s) => {
+                    self.format = Some(s.format);
+                    self.report.sniffed = Some(s);
+                }
+                Err(detail) if !self.explicit => {
+                    self.report.skipped = Some(detail);
+                    return;
+                }
+                Err(detail) => {
+                    self.fail_unknown(detail);
+                    return;
+                }
             }
         }
+        let Some(format) = self.format.filter(|f| f.has_header()) else {
+            return;
+        };
+        let found = sample
+            .iter()
+            .enumerate()
+            .find_map(|(i, l)| format.header_columns(l).map(|c| (i, c)));
+        match found {
+            Some((i, columns)) => {
+                self.header = Some(HeaderRow {
+                    columns,
+                    raw: sample[i].to_vec(),
+                    end: lines[i].0 as u64,
+                });
+            }
+            None => self.fail_unknown(format!(
+                "no {} header row in the first {} lines (the row naming the columns); \
+                 check the export includes its header",
+                format.name(),
+                sample.len()
+            )),
+        }
+    }
+
+    fn fail_unknown(&mut self, detail: String) {
+        self.report.error = Some(
+            Error::UnknownFormat {
+                path: self.report.path.clone(),
+                detail,
+            }
+            .to_string(),
+        );
     }
 
     fn read_stream(&mut self, reader: crate::source::SegmentReader) {
@@ -497,7 +552,7 @@ impl SourceRun<'_> {
             for msg in rx {
                 match msg {
                     Ok(seg) => {
-                        if self.format.is_none() && self.report.lines == 0 && self.report.error.is_none() {
+                        if self.report.bytes == 0 && self.report.error.is_none() {
                             self.choose_format(&seg.data[..seg.data.len().min(SNIFF_BYTES)]);
                             if self.report.skipped.is_some() {
                                 break;
@@ -520,15 +575,23 @@ impl SourceRun<'_> {
         let chunks = line_chunks(data, chunk_bytes(data.len()));
         let ctx = self.ctx;
         let columns = self.opts.columns;
-        let rows = format.filter(|f| f.kind() != Kind::Web).map(|f| RowParser::new(f, ctx));
+        let header_columns = self.header.as_ref().map(|h| h.columns.clone());
+        let rows = format
+            .filter(|f| f.kind() != Kind::Web)
+            .map(|f| RowParser::new(f, ctx, header_columns.clone()));
+        let skip = Skip {
+            before: self.header.as_ref().map_or(0, |h| h.end),
+            header: self.header.as_ref().map(|h| h.raw.as_slice()),
+        };
+        let header_columns = header_columns.as_ref();
         let outs: Vec<ChunkOut> = chunks
             .into_par_iter()
             .map(|range| {
                 let base = base_offset + range.start as u64;
                 let chunk = &data[range];
                 match (format, &rows) {
-                    (Some(_), Some(parser)) => row_chunk(chunk, base, parser),
-                    (Some(f), None) => web_chunk(chunk, base, f, &ctx, columns),
+                    (Some(_), Some(parser)) => row_chunk(chunk, base, skip, parser),
+                    (Some(f), None) => web_chunk(chunk, base, skip, f, &ctx, header_columns, columns),
                     (None, _) => unknown_chunk(chunk, base),
                 }
             })
@@ -747,6 +810,7 @@ fn is_blank(line: &[u8]) -> bool {
 fn each_line(
     data: &[u8],
     base_offset: u64,
+    skip: Skip<'_>,
     mut parse: impl FnMut(&[u8], u64, u64) -> Result<LineKind, &'static str>,
 ) -> LineCounts {
     let mut c = LineCounts::default();
@@ -766,6 +830,8 @@ fn each_line(
         }
         let result = if line.len() > MAX_LINE_BYTES {
             Err("line longer than 1 MiB: not a log line")
+        } else if offset < skip.before || skip.header == Some(line) {
+            Ok(LineKind::Context)
         } else {
             parse(line, c.lines, offset)
         };
@@ -789,11 +855,25 @@ fn each_line(
     c
 }
 
-fn web_chunk(data: &[u8], base_offset: u64, format: Format, ctx: &TimeContext, columns: WebColumns) -> ChunkOut {
+fn web_chunk(
+    data: &[u8],
+    base_offset: u64,
+    skip: Skip<'_>,
+    format: Format,
+    ctx: &TimeContext,
+    header: Option<&crate::csv::Columns>,
+    columns: WebColumns,
+) -> ChunkOut {
     // Squid lines average 120–160 bytes: reserve for the common case, let outliers grow.
     let mut batch = WebBatch::with_capacity(columns, data.len() / 100);
-    let counts = each_line(data, base_offset, |line, line_no, offset| {
-        let record = format.parse_web(line, ctx)?;
+    let scratch = bumpalo::Bump::new();
+    let cx = formats::LineCx {
+        time: ctx,
+        columns: header,
+        scratch: &scratch,
+    };
+    let counts = each_line(data, base_offset, skip, |line, line_no, offset| {
+        let record = format.parse_web(line, &cx)?;
         batch.push(&record, line_no, offset);
         Ok(LineKind::Rows)
     });
@@ -803,13 +883,13 @@ fn web_chunk(data: &[u8], base_offset: u64, format: Format, ctx: &TimeContext, c
     }
 }
 
-fn row_chunk(data: &[u8], base_offset: u64, parser: &RowParser) -> ChunkOut {
+fn row_chunk(data: &[u8], base_offset: u64, skip: Skip<'_>, parser: &RowParser) -> ChunkOut {
     let Some(schema) = schema_of(parser.format) else {
         return unknown_chunk(data, base_offset);
     };
     let mut batch = RowBatch::new(schema);
     let mut scratch = Scratch::default();
-    let counts = each_line(data, base_offset, |line, line_no, offset| {
+    let counts = each_line(data, base_offset, skip, |line, line_no, offset| {
         let rows = batch.rows;
         let got = parser.parse_line(line, line_no, offset, &mut batch, &mut scratch);
         if got.is_err() {
@@ -824,7 +904,7 @@ fn row_chunk(data: &[u8], base_offset: u64, parser: &RowParser) -> ChunkOut {
 }
 
 fn unknown_chunk(data: &[u8], base_offset: u64) -> ChunkOut {
-    let counts = each_line(data, base_offset, |_, _, _| {
+    let counts = each_line(data, base_offset, Skip::default(), |_, _, _| {
         Err("not parsed: the file's format was not recognised")
     });
     ChunkOut {

@@ -43,6 +43,8 @@ pub struct RowParser {
     pub format: Format,
     /// The school's zone and the file's time.
     pub ctx: TimeContext,
+    /// Where each wanted field is, for formats with a header row.
+    pub columns: Option<crate::csv::Columns>,
 }
 
 /// Reusable per-chunk buffers.
@@ -55,9 +57,9 @@ pub struct Scratch {
 }
 
 impl RowParser {
-    /// A parser of `format` lines.
-    pub fn new(format: Format, ctx: TimeContext) -> Self {
-        RowParser { format, ctx }
+    /// A parser of `format` lines (with the columns of the source's header row, if it has one).
+    pub fn new(format: Format, ctx: TimeContext, columns: Option<crate::csv::Columns>) -> Self {
+        RowParser { format, ctx, columns }
     }
 
     /// Parses `line` (number `line_no`, at byte `offset`) into `batch`.
@@ -299,7 +301,7 @@ mod tests {
 
     fn parse(format: Format, lines: &[&str]) -> (RowBatch, Vec<Result<LineKind, &'static str>>) {
         let schema = schema_of(format).expect("row format");
-        let p = RowParser::new(format, ctx());
+        let p = RowParser::new(format, ctx(), None);
         let mut b = RowBatch::new(schema);
         let mut s = Scratch::default();
         let out = lines

@@ -192,18 +192,31 @@ impl Format {
         }
     }
 
-    /// Parses one line of this format, bare or inside a syslog envelope.
+    /// Whether files of this format start with a header row naming their columns (possibly after
+    /// a preamble), which [`Format::header_columns`] reads.
+    pub fn has_header(self) -> bool {
+        false
+    }
+
+    /// Reads `line` as this format's header row: where each field the format wants is.
+    pub fn header_columns(self, line: &[u8]) -> Option<crate::csv::Columns> {
+        let _ = line;
+        None
+    }
+
+    /// Parses one web line of this format, bare or inside a syslog envelope.
     #[inline(always)]
-    pub fn parse_web<'a>(self, line: &'a [u8], ctx: &TimeContext) -> Result<WebRecord<'a>, &'static str> {
-        let bare = self.parse_payload(line, ctx);
+    pub fn parse_web<'a>(self, line: &'a [u8], cx: &LineCx<'a>) -> Result<WebRecord<'a>, &'static str> {
+        let bare = self.parse_payload(line, cx);
         let Err(reason) = bare else {
             return bare;
         };
-        self.parse_enveloped(line, ctx).unwrap_or(Err(reason))
+        self.parse_enveloped(line, cx).unwrap_or(Err(reason))
     }
 
     #[inline(always)]
-    fn parse_payload<'a>(self, line: &'a [u8], ctx: &TimeContext) -> Result<WebRecord<'a>, &'static str> {
+    fn parse_payload<'a>(self, line: &'a [u8], cx: &LineCx<'a>) -> Result<WebRecord<'a>, &'static str> {
+        let ctx = cx.time;
         match self {
             Format::Squid => squid::parse(line),
             Format::Combined => combined::parse(line),
@@ -214,10 +227,22 @@ impl Format {
 
     /// The payload of a syslog-wrapped line, `None` when the line has no syslog envelope.
     #[inline(never)]
-    fn parse_enveloped<'a>(self, line: &'a [u8], ctx: &TimeContext) -> Option<Result<WebRecord<'a>, &'static str>> {
-        let env = syslog::parse(line, ctx).ok()?;
-        Some(self.parse_payload(env.msg, ctx))
+    fn parse_enveloped<'a>(self, line: &'a [u8], cx: &LineCx<'a>) -> Option<Result<WebRecord<'a>, &'static str>> {
+        let env = syslog::parse(line, cx.time).ok()?;
+        Some(self.parse_payload(env.msg, cx))
     }
+}
+
+/// What parsing a line needs besides the line: the school's time context, the source's header
+/// row (for formats that have one), and an arena for text that had to be unescaped.
+#[derive(Clone, Copy)]
+pub struct LineCx<'a> {
+    /// The zone and file time for local time stamps.
+    pub time: &'a TimeContext,
+    /// Where each wanted field is, from the source's header row.
+    pub columns: Option<&'a crate::csv::Columns>,
+    /// Arena for unescaped text, living as long as the chunk.
+    pub scratch: &'a bumpalo::Bump,
 }
 
 /// The outcome of sniffing a file's first lines.
@@ -231,6 +256,8 @@ pub struct Sniffed {
     pub context: usize,
     /// How many sample lines there were.
     pub tried: usize,
+    /// For a format with a header row: which sample line it was.
+    pub header_at: Option<usize>,
 }
 
 impl Sniffed {
@@ -251,14 +278,38 @@ fn score(format: Format, sample: &[&[u8]], ctx: &TimeContext) -> Sniffed {
         matched: 0,
         context: 0,
         tried: sample.len(),
+        header_at: None,
     };
+    let mut columns = None;
+    let mut body = sample;
+    if format.has_header() {
+        let Some((at, cols)) = sample
+            .iter()
+            .enumerate()
+            .find_map(|(i, l)| format.header_columns(l).map(|c| (i, c)))
+        else {
+            return s;
+        };
+        s.header_at = Some(at);
+        s.context = at + 1;
+        columns = Some(cols);
+        body = &sample[at + 1..];
+    }
+    let scratch = bumpalo::Bump::new();
     match crate::rowparse::schema_of(format) {
-        None => s.matched = sample.iter().filter(|l| format.parse_web(l, ctx).is_ok()).count(),
+        None => {
+            let cx = LineCx {
+                time: ctx,
+                columns: columns.as_ref(),
+                scratch: &scratch,
+            };
+            s.matched = body.iter().filter(|l| format.parse_web(l, &cx).is_ok()).count();
+        }
         Some(schema) => {
-            let parser = crate::rowparse::RowParser::new(format, *ctx);
+            let parser = crate::rowparse::RowParser::new(format, *ctx, columns);
             let mut batch = crate::rows::RowBatch::new(schema);
             let mut scratch = crate::rowparse::Scratch::default();
-            for (i, line) in sample.iter().enumerate() {
+            for (i, line) in body.iter().enumerate() {
                 let rows = batch.rows;
                 match parser.parse_line(line, i as u64 + 1, 0, &mut batch, &mut scratch) {
                     Ok(crate::rowparse::LineKind::Rows) => s.matched += 1,
