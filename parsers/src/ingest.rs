@@ -87,6 +87,8 @@ pub struct SourceReport {
     pub mtime: Option<SystemTime>,
     /// Whether it was gzip-compressed.
     pub compressed: bool,
+    /// Whether it was UTF-16 text (transcoded to UTF-8; offsets count UTF-8 bytes).
+    pub utf16: bool,
     /// The format used, if one was chosen.
     pub format: Option<Format>,
     /// The event kind its records are.
@@ -134,6 +136,7 @@ impl SourceReport {
             size: 0,
             mtime: None,
             compressed: false,
+            utf16: false,
             format: None,
             kind: None,
             sniffed: None,
@@ -381,6 +384,7 @@ fn read_source(id: u32, path: &Path, explicit: bool, opts: &IngestOptions) -> (S
     report.size = source.meta.size;
     report.mtime = source.meta.mtime;
     report.compressed = source.meta.compression == crate::source::Compression::Gzip;
+    report.utf16 = source.meta.encoding != crate::source::TextEncoding::Utf8;
     let mut run = SourceRun::new(opts, explicit, TimeContext::new(opts.tz, source.meta.mtime), id, path);
     run.report = report;
     match source.body {

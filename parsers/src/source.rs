@@ -30,6 +30,30 @@ pub enum Compression {
     Gzip,
 }
 
+/// How a file's text is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// UTF-8 or ASCII (or anything byte-oriented).
+    Utf8,
+    /// UTF-16, little-endian (Windows exports), with or without a byte-order mark.
+    Utf16Le,
+    /// UTF-16, big-endian, with a byte-order mark.
+    Utf16Be,
+}
+
+impl TextEncoding {
+    /// Recognises UTF-16 from a file's first bytes: a byte-order mark, or ASCII text with every
+    /// other byte zero.
+    pub fn detect(head: &[u8]) -> TextEncoding {
+        match head {
+            [0xFF, 0xFE, ..] => TextEncoding::Utf16Le,
+            [0xFE, 0xFF, ..] => TextEncoding::Utf16Be,
+            [a, 0, b, 0, ..] if *a != 0 && *b != 0 && a.is_ascii() && b.is_ascii() => TextEncoding::Utf16Le,
+            _ => TextEncoding::Utf8,
+        }
+    }
+}
+
 /// What vigil recorded about a file when it opened it.
 #[derive(Debug, Clone)]
 pub struct SourceMeta {
@@ -41,6 +65,8 @@ pub struct SourceMeta {
     pub mtime: Option<SystemTime>,
     /// Compression.
     pub compression: Compression,
+    /// Text encoding (UTF-16 is transcoded to UTF-8 while read; offsets then count UTF-8 bytes).
+    pub encoding: TextEncoding,
 }
 
 /// A read-only memory map of a file's first `len` bytes, protected against truncation.
@@ -103,21 +129,28 @@ impl Source {
         if md.is_dir() {
             return Err(Error::io(path, std::io::Error::other("is a directory")));
         }
-        let mut magic = [0u8; 2];
+        let mut magic = [0u8; 4];
         let got = read_prefix(&mut file, &mut magic).map_err(|e| Error::io(path, e))?;
-        let compression = if got == 2 && magic == [0x1f, 0x8b] {
+        let compression = if got >= 2 && magic[..2] == [0x1f, 0x8b] {
             Compression::Gzip
         } else {
             Compression::None
+        };
+        let encoding = match compression {
+            Compression::None => TextEncoding::detect(&magic[..got]),
+            Compression::Gzip => TextEncoding::Utf8,
         };
         let meta = SourceMeta {
             path: path.to_path_buf(),
             size: md.len(),
             mtime: md.modified().ok(),
             compression,
+            encoding,
         };
-        let mapped = match compression {
-            Compression::None if allow_map && md.is_file() && md.len() > 0 => map_file(&file, md.len()),
+        let mapped = match (compression, encoding) {
+            (Compression::None, TextEncoding::Utf8) if allow_map && md.is_file() && md.len() > 0 => {
+                map_file(&file, md.len())
+            }
             _ => None,
         };
         let body = match mapped {
@@ -134,6 +167,16 @@ impl Source {
                         let decoder = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, rewound));
                         Body::Stream(SegmentReader::new(path, Box::new(decoder), true, None))
                     }
+                    Compression::None if encoding != TextEncoding::Utf8 => {
+                        // The size limit applies to the UTF-16 bytes, before transcoding.
+                        let limited: Box<dyn Read + Send> = match md.is_file() {
+                            true => Box::new(rewound.take(md.len())),
+                            false => rewound,
+                        };
+                        let big_endian = encoding == TextEncoding::Utf16Be;
+                        let reader = Utf16Reader::new(BufReader::with_capacity(1 << 20, limited), big_endian);
+                        Body::Stream(SegmentReader::new(path, Box::new(reader), false, None))
+                    }
                     Compression::None => {
                         let limit = md.is_file().then_some(md.len());
                         Body::Stream(SegmentReader::new(path, rewound, false, limit))
@@ -142,6 +185,105 @@ impl Source {
             }
         };
         Ok(Source { meta, body })
+    }
+}
+
+/// Transcodes a UTF-16 stream to UTF-8, dropping a byte-order mark and replacing unpaired
+/// surrogates with U+FFFD.
+struct Utf16Reader<R> {
+    inner: R,
+    big_endian: bool,
+    raw: Vec<u8>,
+    out: Vec<u8>,
+    pos: usize,
+    started: bool,
+    eof: bool,
+}
+
+impl<R: Read> Utf16Reader<R> {
+    fn new(inner: R, big_endian: bool) -> Self {
+        Utf16Reader {
+            inner,
+            big_endian,
+            raw: Vec::new(),
+            out: Vec::new(),
+            pos: 0,
+            started: false,
+            eof: false,
+        }
+    }
+
+    /// Decodes the next block into `out`; false at end of stream.
+    fn fill(&mut self) -> std::io::Result<bool> {
+        self.out.clear();
+        self.pos = 0;
+        while self.out.is_empty() {
+            if self.eof && self.raw.len() < 2 {
+                return Ok(false);
+            }
+            if !self.eof {
+                let start = self.raw.len();
+                self.raw.resize(start + (64 << 10), 0);
+                let n = loop {
+                    match self.inner.read(&mut self.raw[start..]) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            self.raw.truncate(start);
+                            return Err(e);
+                        }
+                    }
+                };
+                self.raw.truncate(start + n);
+                self.eof = n == 0;
+            }
+            let units: Vec<u16> = self
+                .raw
+                .chunks_exact(2)
+                .map(|p| {
+                    if self.big_endian {
+                        u16::from_be_bytes([p[0], p[1]])
+                    } else {
+                        u16::from_le_bytes([p[0], p[1]])
+                    }
+                })
+                .collect();
+            // Keep a trailing high surrogate (and an odd byte) for the next block.
+            let mut take = units.len();
+            if !self.eof && units.last().is_some_and(|u| (0xD800..0xDC00).contains(u)) {
+                take -= 1;
+            }
+            let consumed = take * 2;
+            for ch in char::decode_utf16(units[..take].iter().copied()) {
+                let ch = ch.unwrap_or(char::REPLACEMENT_CHARACTER);
+                if !self.started {
+                    self.started = true;
+                    if ch == '\u{FEFF}' {
+                        continue;
+                    }
+                }
+                let mut buf = [0u8; 4];
+                self.out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+            }
+            self.raw.drain(..consumed);
+            if self.eof && !self.raw.is_empty() && take == units.len() {
+                // An odd final byte cannot be a character.
+                self.raw.clear();
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl<R: Read> Read for Utf16Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos >= self.out.len() && !self.fill()? {
+            return Ok(0);
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 
@@ -343,6 +485,35 @@ mod tests {
             }
         }
         assert_eq!(joined, text);
+    }
+
+    #[test]
+    fn utf16_is_transcoded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let text = "Date,User\r\n20/11/2026,jsmith \u{1F600} caf\u{e9}\r\n";
+        for (name, bom, be) in [("le-bom", true, false), ("le", false, false), ("be-bom", true, true)] {
+            let mut bytes = Vec::new();
+            let units = if bom {
+                "\u{FEFF}".encode_utf16().chain(text.encode_utf16()).collect::<Vec<_>>()
+            } else {
+                text.encode_utf16().collect()
+            };
+            for u in units {
+                bytes.extend_from_slice(&if be { u.to_be_bytes() } else { u.to_le_bytes() });
+            }
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).expect("write");
+            let src = Source::open(&path).expect("open");
+            assert_ne!(src.meta.encoding, TextEncoding::Utf8, "{name}");
+            let Body::Stream(mut r) = src.body else {
+                panic!("UTF-16 must stream")
+            };
+            let mut got = Vec::new();
+            while let Some(seg) = r.next_segment().expect("segment") {
+                got.extend(seg.data);
+            }
+            assert_eq!(String::from_utf8(got).expect("utf8"), text, "{name}");
+        }
     }
 
     #[test]
