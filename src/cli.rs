@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use vigil_parsers::Format;
 
 use crate::commands;
 
@@ -52,7 +53,7 @@ pub struct InputArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Log format of every input (auto: recognise each file from its first lines).
-    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    #[arg(long, default_value = "auto", value_name = "FORMAT", value_parser = format_parser())]
     pub format: FormatArg,
     /// The school's time zone, for logs that record local time.
     #[arg(long, default_value = "Europe/London", value_name = "ZONE")]
@@ -62,17 +63,19 @@ pub struct InputArgs {
     pub no_mmap: bool,
 }
 
-/// `--format` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    /// Recognise each file.
-    Auto,
-    /// Squid native access.log (also inside syslog).
-    Squid,
-    /// Apache/NCSA common or combined, including Squid's `logformat combined`.
-    Combined,
-    /// e2guardian/DansGuardian access.log (logfileformat 1).
-    E2guardian,
+/// A `--format` value: one format, or `None` to recognise each file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormatArg(pub Option<Format>);
+
+/// `--format`'s values: `auto` and every format's name, each with its description.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = FormatArg> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    let auto = PossibleValue::new("auto").help("Recognise each file from its first lines");
+    let names = Format::ALL
+        .into_iter()
+        .map(|f| PossibleValue::new(f.name()).help(f.describe()));
+    PossibleValuesParser::new(std::iter::once(auto).chain(names))
+        .map(|name: String| FormatArg(Format::from_name(&name)))
 }
 
 /// `vigil ingest`.
@@ -121,22 +124,35 @@ pub struct TopArgs {
 /// `vigil top` keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TopKeyArg {
-    /// Authenticated user (`-` for unauthenticated requests).
+    /// Web: authenticated user (`-` for unauthenticated requests).
     Users,
-    /// Requested host.
+    /// Web: requested host.
     Hosts,
-    /// Client address.
+    /// Web: client address.
     Clients,
+    /// Mail: envelope sender (`<>` for bounces).
+    Senders,
+    /// Mail: recipient.
+    Recipients,
+    /// Mail: recipient domain (sender domain for received messages).
+    Domains,
+    /// Firewall: source address.
+    Sources,
+    /// Firewall: destination address.
+    Destinations,
+    /// Firewall: destination port and protocol.
+    Ports,
 }
 
 /// `vigil top --by`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TopByArg {
-    /// Bytes sent to the client.
+    /// Bytes (web: sent to the client; mail: received and delivered; firewall: logged).
     Bytes,
-    /// Requests.
+    /// Requests, messages or connections.
+    #[value(alias = "count", alias = "messages", alias = "connections")]
     Requests,
-    /// Blocked requests.
+    /// Blocked requests, rejected or bounced mail, blocked connections.
     Blocked,
 }
 

@@ -5,21 +5,15 @@ pub mod ingest;
 pub mod top;
 
 use anyhow::Context;
-use vigil_parsers::Format;
 use vigil_parsers::ingest::{Ingest, IngestOptions};
 use vigil_parsers::web::WebColumns;
 
-use crate::cli::{FormatArg, InputArgs, Outcome};
+use crate::cli::{InputArgs, Outcome};
 
 /// Reads the inputs keeping `columns`; reports unreadable sources on stderr.
 pub fn read_inputs(input: &InputArgs, columns: WebColumns) -> anyhow::Result<Ingest> {
     let opts = IngestOptions {
-        format: match input.format {
-            FormatArg::Auto => None,
-            FormatArg::Squid => Some(Format::Squid),
-            FormatArg::Combined => Some(Format::Combined),
-            FormatArg::E2guardian => Some(Format::E2guardian),
-        },
+        format: input.format.0,
         tz: vigil_parsers::time::parse_tz(&input.tz)?,
         columns,
         mmap: !input.no_mmap,
