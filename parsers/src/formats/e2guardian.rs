@@ -98,8 +98,8 @@ fn is_status(t: &[u8]) -> bool {
     (t.len() == 3 && t.iter().all(u8::is_ascii_digit)) || t == b"0"
 }
 
-/// `2017.4.28` / `18.05.23` and `10:42:51` / `9:05:01`.
-fn date_time(date: &[u8], time: &[u8]) -> Option<chrono::NaiveDateTime> {
+/// `2017.4.28` / `18.05.23` and `10:42:51` / `9:05:01` (shared with the other e2guardian layouts).
+pub(crate) fn date_time(date: &[u8], time: &[u8]) -> Option<chrono::NaiveDateTime> {
     let num = |p: &[u8]| -> Option<u32> {
         (!p.is_empty() && p.len() <= 4 && p.iter().all(u8::is_ascii_digit))
             .then(|| p.iter().fold(0, |acc, &d| acc * 10 + u32::from(d - b'0')))

@@ -3,13 +3,17 @@
 pub mod combined;
 pub mod dhcpd;
 pub mod e2guardian;
+pub mod e2guardian_alt;
 pub mod exim;
 pub mod filterlog;
 pub mod flexlm;
 pub mod fortigate;
 pub mod netfilter;
+pub mod smoothwall;
 pub mod sophos;
 pub mod squid;
+pub mod squidguard;
+pub mod webcsv;
 
 use crate::syslog;
 use crate::time::TimeContext;
