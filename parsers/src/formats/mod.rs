@@ -3,10 +3,12 @@
 pub mod combined;
 pub mod dhcpd;
 pub mod e2guardian;
+pub mod exchange;
 pub mod exim;
 pub mod filterlog;
 pub mod flexlm;
 pub mod fortigate;
+pub mod m365;
 pub mod netfilter;
 pub mod sophos;
 pub mod squid;
