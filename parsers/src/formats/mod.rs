@@ -8,6 +8,7 @@ pub mod filterlog;
 pub mod flexlm;
 pub mod fortigate;
 pub mod netfilter;
+pub mod postfix;
 pub mod sophos;
 pub mod squid;
 
