@@ -12,6 +12,7 @@ pub mod fortigate;
 pub mod m365;
 pub mod netfilter;
 pub mod smoothwall;
+pub mod postfix;
 pub mod sophos;
 pub mod squid;
 pub mod squidguard;
