@@ -7,9 +7,13 @@ pub mod exim;
 pub mod filterlog;
 pub mod flexlm;
 pub mod fortigate;
+pub mod idcsv;
+pub mod inventory;
+pub mod licences;
 pub mod netfilter;
 pub mod sophos;
 pub mod squid;
+pub mod windhcp;
 
 use crate::syslog;
 use crate::time::TimeContext;
