@@ -180,7 +180,8 @@ pub fn parse_headerless<'a>(
     let ts = field(0).ok_or("no time field")?;
     let Some(stamp) = timestamp(ts) else {
         // A header row that reached the data: understood, no record.
-        if Header::parse(line).is_some_and(|h| columns(&h).is_some()) {
+        if ts.first().is_some_and(u8::is_ascii_alphabetic) && Header::parse(line).is_some_and(|h| columns(&h).is_some())
+        {
             return Ok(());
         }
         return Err(BAD_TIME);
