@@ -81,6 +81,8 @@ pub struct Header {
     pub delimiter: u8,
     /// Column names as written (quotes removed, surrounding spaces trimmed).
     pub names: Vec<String>,
+    /// The names as compared ([`fold`]ed), computed once.
+    folded: Vec<String>,
 }
 
 impl Header {
@@ -97,11 +99,21 @@ impl Header {
         if fields.len() < 2 {
             return None;
         }
-        let names = fields
+        let names: Vec<String> = fields
             .iter()
             .map(|f| String::from_utf8_lossy(crate::lex::trim_spaces(f)).into_owned())
             .collect();
-        Some(Header { delimiter, names })
+        Some(Header::new(delimiter, names))
+    }
+
+    /// A header of these column names.
+    pub fn new(delimiter: u8, names: Vec<String>) -> Header {
+        let folded = names.iter().map(|n| fold(n)).collect();
+        Header {
+            delimiter,
+            names,
+            folded,
+        }
     }
 
     /// The index of the first column whose name matches one of `aliases`, compared without case,
@@ -109,7 +121,7 @@ impl Header {
     pub fn find(&self, aliases: &[&str]) -> Option<usize> {
         aliases.iter().find_map(|a| {
             let want = fold(a);
-            self.names.iter().position(|n| fold(n) == want)
+            self.folded.iter().position(|n| *n == want)
         })
     }
 

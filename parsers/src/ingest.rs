@@ -101,8 +101,11 @@ pub struct SourceReport {
     pub lines: u64,
     /// Lines understood: those that became records, and `context` lines.
     pub parsed: u64,
-    /// Lines understood that hold no event (notices, date lines, comments, headers).
+    /// Lines understood that hold no event (notices, date lines, comments, headers, and
+    /// `foreign` lines).
     pub context: u64,
+    /// Lines of other programs sharing a syslog-carried log, which vigil has no parser for.
+    pub foreign: u64,
     /// Records (rows of the kind's table) from this source; for mail, rows after joining a
     /// message's lines.
     pub rows: u64,
@@ -122,6 +125,9 @@ pub struct SourceReport {
     pub error: Option<String>,
     /// Why a file found in a directory or by a glob was not read (it is not a recognised log).
     pub skipped: Option<String>,
+    /// Lines of other programs in a syslog-carried log handed to their own format's parser
+    /// (a firewall log's DHCP lines), per format.
+    pub routed: Vec<(Format, u64)>,
     /// Things the user should know (file changed while read, …).
     pub warnings: Vec<String>,
     /// Wall time spent on this source.
@@ -144,6 +150,7 @@ impl SourceReport {
             lines: 0,
             parsed: 0,
             context: 0,
+            foreign: 0,
             rows: 0,
             rejected: 0,
             blank: 0,
@@ -153,6 +160,7 @@ impl SourceReport {
             rejects_not_kept: 0,
             error: None,
             skipped: None,
+            routed: Vec::new(),
             warnings: Vec::new(),
             seconds: 0.0,
         }
@@ -607,6 +615,7 @@ impl SourceRun<'_> {
             self.report.lines += c.lines;
             self.report.parsed += c.lines - c.blank - c.rejects.len() as u64;
             self.report.context += c.context;
+            self.report.foreign += c.foreign;
             self.report.blank += c.blank;
             self.report.rejected += c.rejects.len() as u64;
             let room = self.opts.max_rejects_kept.saturating_sub(self.report.rejects.len());
@@ -624,10 +633,20 @@ impl SourceRun<'_> {
                     self.report.rows += batch.rows as u64;
                     self.batches.web.push(*batch);
                 }
-                ChunkBatch::Rows(mut batch) if batch.rows > 0 || !batch.dates.is_empty() => {
-                    shift_lines(&mut batch.line, base_line);
-                    self.report.rows += batch.rows as u64;
-                    self.batches.rows.push(batch);
+                ChunkBatch::Rows(set) => {
+                    for (format, n) in set.routed {
+                        match self.report.routed.iter_mut().find(|(f, _)| *f == format) {
+                            Some((_, total)) => *total += n,
+                            None => self.report.routed.push((format, n)),
+                        }
+                    }
+                    for mut batch in set.batches {
+                        if batch.rows > 0 || !batch.dates.is_empty() {
+                            shift_lines(&mut batch.line, base_line);
+                            self.report.rows += batch.rows as u64;
+                            self.batches.rows.push(batch);
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -782,7 +801,7 @@ pub fn line_chunks(data: &[u8], target: usize) -> Vec<Range<usize>> {
 enum ChunkBatch {
     None,
     Web(Box<WebBatch>),
-    Rows(RowBatch),
+    Rows(crate::rowparse::RowSet),
 }
 
 struct ChunkOut {
@@ -796,6 +815,7 @@ struct LineCounts {
     lines: u64,
     blank: u64,
     context: u64,
+    foreign: u64,
     rejects: Vec<Reject>,
 }
 
@@ -842,6 +862,10 @@ fn each_line(
         match result {
             Ok(LineKind::Rows) => {}
             Ok(LineKind::Context) => c.context += 1,
+            Ok(LineKind::Foreign) => {
+                c.context += 1;
+                c.foreign += 1;
+            }
             Err(reason) => {
                 let reason = if formats::looks_binary(line) {
                     "binary data (NUL or control bytes) in the line"
@@ -876,6 +900,27 @@ fn web_chunk(
         columns: header,
         scratch: &scratch,
     };
+    if format == Format::WebCsv {
+        let Some(cols) = header else {
+            return unknown_chunk(data, base_offset);
+        };
+        let counts = each_line(data, base_offset, skip, |line, line_no, offset| {
+            let mut out = Vec::with_capacity(1);
+            formats::webcsv::parse(line, cols, ctx, &scratch, &mut out)?;
+            for record in &out {
+                batch.push(record, line_no, offset);
+            }
+            Ok(if out.is_empty() {
+                LineKind::Context
+            } else {
+                LineKind::Rows
+            })
+        });
+        return ChunkOut {
+            batch: ChunkBatch::Web(Box::new(batch)),
+            counts,
+        };
+    }
     let counts = each_line(data, base_offset, skip, |line, line_no, offset| {
         let record = format.parse_web(line, &cx)?;
         batch.push(&record, line_no, offset);
@@ -888,21 +933,21 @@ fn web_chunk(
 }
 
 fn row_chunk(data: &[u8], base_offset: u64, skip: Skip<'_>, parser: &RowParser) -> ChunkOut {
-    let Some(schema) = schema_of(parser.format) else {
-        return unknown_chunk(data, base_offset);
-    };
-    let mut batch = RowBatch::new(schema);
+    let mut set = crate::rowparse::RowSet::default();
+    if let Some(schema) = schema_of(parser.format) {
+        set.batch(schema);
+    }
     let mut scratch = Scratch::default();
     let counts = each_line(data, base_offset, skip, |line, line_no, offset| {
-        let rows = batch.rows;
-        let got = parser.parse_line(line, line_no, offset, &mut batch, &mut scratch);
+        let mark = set.mark();
+        let got = parser.parse_line(line, line_no, offset, &mut set, &mut scratch);
         if got.is_err() {
-            batch.truncate(rows);
+            set.undo(&mark);
         }
         got
     });
     ChunkOut {
-        batch: ChunkBatch::Rows(batch),
+        batch: ChunkBatch::Rows(set),
         counts,
     }
 }

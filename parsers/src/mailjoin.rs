@@ -9,7 +9,9 @@ use hashbrown::HashMap;
 use crate::mail::{MAIL, c};
 use crate::rows::RowBatch;
 
-/// What earlier lines said about a message.
+/// What earlier lines said about a message, and where its `received` rows are (a Postfix
+/// message is received on smtpd's `client=` line, before qmgr names its sender and size, so those
+/// rows are completed as the facts arrive).
 #[derive(Default, Clone)]
 struct Facts {
     message_id: Option<Vec<u8>>,
@@ -19,65 +21,101 @@ struct Facts {
     client_ip: Option<Vec<u8>>,
     subject: Option<Vec<u8>>,
     recipients: Option<u64>,
+    received_rows: Vec<(usize, usize)>,
 }
 
 fn fill(slot: &mut Option<Vec<u8>>, v: Option<&[u8]>) {
-    if let Some(v) = v {
+    if let Some(v) = v
+        && slot.as_deref() != Some(v)
+    {
         *slot = Some(v.to_vec());
     }
 }
 
 /// Joins event batches (with the source id of each) into mail rows, one output batch per input
 /// batch that yields rows, with the same source.
-pub fn join(events: Vec<crate::rows::RowBatch>, sources: &[u32]) -> Vec<(u32, RowBatch)> {
+pub fn join(events: Vec<RowBatch>, sources: &[u32]) -> Vec<(u32, RowBatch)> {
     let mut state: HashMap<Vec<u8>, Facts> = HashMap::new();
-    let mut out = Vec::new();
-    for (ev, &source) in events.iter().zip(sources) {
-        let mut rows = RowBatch::new(&MAIL);
+    let mut outs: Vec<RowBatch> = Vec::with_capacity(events.len());
+    for ev in &events {
+        let here = outs.len();
+        outs.push(RowBatch::new(&MAIL));
         for r in 0..ev.rows {
             let key = ev.cat_value(c::MSG_KEY, r);
             let status = ev.cat_value(c::STATUS, r);
+            let rejected = status == Some(b"rejected".as_slice());
             let facts = match key {
                 Some(k) => {
                     let f = state.entry_ref(k).or_default();
-                    fill(&mut f.message_id, ev.text_value(c::MESSAGE_ID, r));
+                    fill(&mut f.message_id, ev.cat_value(c::MESSAGE_ID, r));
                     fill(&mut f.client, ev.cat_value(c::CLIENT, r));
                     fill(&mut f.client_ip, ev.cat_value(c::CLIENT_IP, r));
-                    fill(&mut f.subject, ev.text_value(c::SUBJECT, r));
-                    if ev.num_value(c::SIZE, r).is_some() {
-                        f.size = ev.num_value(c::SIZE, r);
+                    fill(&mut f.subject, ev.cat_value(c::SUBJECT, r));
+                    // A rejection's sender and size belong to that line, not to the message.
+                    if !rejected {
+                        fill(&mut f.from, ev.cat_value(c::FROM, r));
+                        if f.size.is_none() {
+                            f.size = ev.num_value(c::SIZE, r);
+                        }
                     }
                     if ev.num_value(c::RECIPIENTS, r).is_some() {
                         f.recipients = ev.num_value(c::RECIPIENTS, r);
                     }
-                    // The sender is a message fact; on a rejection line it belongs to that line.
-                    if status != Some(b"rejected".as_slice()) {
-                        fill(&mut f.from, ev.cat_value(c::FROM, r));
+                    for &(b, row) in &f.received_rows {
+                        let out = &mut outs[b];
+                        out.fill_cat(c::FROM, row, f.from.as_deref());
+                        out.fill_num(c::SIZE, row, f.size);
+                        out.fill_cat(c::MESSAGE_ID, row, f.message_id.as_deref());
+                        out.fill_cat(c::CLIENT, row, f.client.as_deref());
+                        out.fill_cat(c::CLIENT_IP, row, f.client_ip.as_deref());
+                        out.fill_cat(c::SUBJECT, row, f.subject.as_deref());
+                        out.fill_num(c::RECIPIENTS, row, f.recipients);
                     }
-                    f.clone()
+                    Some(f)
                 }
-                None => Facts::default(),
+                None => None,
             };
-            if status.is_some() {
+            if let Some(status) = status {
+                let empty = Facts::default();
+                let f = facts.as_deref().unwrap_or(&empty);
+                let rows = &mut outs[here];
+                let pick = |own: Option<&'_ [u8]>, fact: &'_ Option<Vec<u8>>| -> Option<Vec<u8>> {
+                    own.map(<[u8]>::to_vec).or_else(|| fact.clone())
+                };
+                let from = if rejected {
+                    ev.cat_value(c::FROM, r).map(<[u8]>::to_vec)
+                } else {
+                    pick(ev.cat_value(c::FROM, r), &f.from)
+                };
+                let row = rows.rows;
                 rows.start(ev.ts[r], ev.line[r], ev.offset[r]);
                 rows.cat(c::MSG_KEY, key);
-                rows.text(
+                rows.cat(
                     c::MESSAGE_ID,
-                    ev.text_value(c::MESSAGE_ID, r).or(facts.message_id.as_deref()),
+                    pick(ev.cat_value(c::MESSAGE_ID, r), &f.message_id).as_deref(),
                 );
-                rows.cat(c::FROM, ev.cat_value(c::FROM, r).or(facts.from.as_deref()));
+                rows.cat(c::FROM, from.as_deref());
                 rows.cat(c::TO, ev.cat_value(c::TO, r));
-                rows.num(c::SIZE, ev.num_value(c::SIZE, r).or(facts.size));
-                rows.cat(c::STATUS, status);
+                rows.num(
+                    c::SIZE,
+                    ev.num_value(c::SIZE, r).or(if rejected { None } else { f.size }),
+                );
+                rows.cat(c::STATUS, Some(status));
                 rows.cat(c::RELAY, ev.cat_value(c::RELAY, r));
-                rows.cat(c::CLIENT, ev.cat_value(c::CLIENT, r).or(facts.client.as_deref()));
+                rows.cat(c::CLIENT, pick(ev.cat_value(c::CLIENT, r), &f.client).as_deref());
                 rows.cat(
                     c::CLIENT_IP,
-                    ev.cat_value(c::CLIENT_IP, r).or(facts.client_ip.as_deref()),
+                    pick(ev.cat_value(c::CLIENT_IP, r), &f.client_ip).as_deref(),
                 );
-                rows.text(c::SUBJECT, ev.text_value(c::SUBJECT, r).or(facts.subject.as_deref()));
+                rows.cat(c::SUBJECT, pick(ev.cat_value(c::SUBJECT, r), &f.subject).as_deref());
                 rows.text(c::DETAIL, ev.text_value(c::DETAIL, r));
-                rows.num(c::RECIPIENTS, ev.num_value(c::RECIPIENTS, r).or(facts.recipients));
+                rows.num(c::RECIPIENTS, ev.num_value(c::RECIPIENTS, r).or(f.recipients));
+                if status == b"received"
+                    && let Some(k) = key
+                    && let Some(f) = state.get_mut(k)
+                {
+                    f.received_rows.push((here, row));
+                }
             }
             if ev.num_value(c::DONE, r) == Some(1)
                 && let Some(k) = key
@@ -85,11 +123,12 @@ pub fn join(events: Vec<crate::rows::RowBatch>, sources: &[u32]) -> Vec<(u32, Ro
                 state.remove(k);
             }
         }
-        if rows.rows > 0 {
-            out.push((source, rows));
-        }
     }
-    out
+    outs.into_iter()
+        .zip(sources)
+        .filter(|(b, _)| b.rows > 0)
+        .map(|(b, &s)| (s, b))
+        .collect()
 }
 
 #[cfg(test)]

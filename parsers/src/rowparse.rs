@@ -7,7 +7,7 @@
 use bumpalo::Bump;
 
 use crate::flow::{FLOW, FlowRecord};
-use crate::formats::{self, Format};
+use crate::formats::{self, Format, Kind};
 use crate::identity::{IDENTITY, IdentityRecord, IdentitySource};
 use crate::mail::{MAIL_EVENTS, MailEvent, MailStatus};
 use crate::rows::{RowBatch, Schema};
@@ -21,17 +21,33 @@ pub enum LineKind {
     Rows,
     /// Understood, but no event (a notice, a date line, a comment).
     Context,
+    /// A syslog line of another program sharing the log (dovecot in a mail log), which vigil
+    /// has no parser for: counted and reported, not an error in the log.
+    Foreign,
 }
 
 /// The schema of the rows `format` produces while parsing (mail: events before the join).
 pub fn schema_of(format: Format) -> Option<&'static Schema> {
-    use Format as F;
-    match format {
-        F::Squid | F::Combined | F::E2guardian => None,
-        F::Netfilter | F::Filterlog | F::Fortigate | F::Sophos => Some(&FLOW),
-        F::Exim => Some(&MAIL_EVENTS),
-        F::Dhcpd => Some(&IDENTITY),
-        F::Flexlm => Some(&crate::asset::LICENCE_USE),
+    match format.kind() {
+        Kind::Web => None,
+        Kind::Flow => Some(&FLOW),
+        Kind::Mail => Some(&MAIL_EVENTS),
+        Kind::Identity => Some(&IDENTITY),
+        Kind::LicenceUse => Some(&crate::asset::LICENCE_USE),
+        Kind::Inventory => Some(&crate::asset::INVENTORY),
+        Kind::Licences => Some(&crate::asset::LICENCES),
+    }
+}
+
+/// The format whose parser reads syslog lines of `program`, for lines of other programs found
+/// in a syslog-carried log (a firewall's log holds its DHCP server's lines too).
+pub fn syslog_program_format(program: &[u8]) -> Option<Format> {
+    match program {
+        b"filterlog" => Some(Format::Filterlog),
+        b"dhcpd" => Some(Format::Dhcpd),
+        b"kernel" => Some(Format::Netfilter),
+        p if formats::postfix::is_postfix(p) => Some(Format::Postfix),
+        _ => None,
     }
 }
 
@@ -56,37 +72,79 @@ pub struct Scratch {
     pub user: Vec<u8>,
 }
 
+/// The row batches of one chunk: the source's own kind, and others its lines were routed to.
+#[derive(Debug, Default)]
+pub struct RowSet {
+    /// One batch per schema met, in the order first met.
+    pub batches: Vec<RowBatch>,
+    /// Lines handed to another format's parser, per format.
+    pub routed: Vec<(Format, u64)>,
+}
+
+impl RowSet {
+    /// The batch of `schema`, created on first use.
+    pub fn batch(&mut self, schema: &'static Schema) -> &mut RowBatch {
+        let i = match self.batches.iter().position(|b| std::ptr::eq(b.schema, schema)) {
+            Some(i) => i,
+            None => {
+                self.batches.push(RowBatch::new(schema));
+                self.batches.len() - 1
+            }
+        };
+        &mut self.batches[i]
+    }
+
+    /// The number of rows in each batch, to undo a line that failed half-way.
+    pub fn mark(&self) -> Vec<usize> {
+        self.batches.iter().map(|b| b.rows).collect()
+    }
+
+    /// Drops rows pushed since `mark`.
+    pub fn undo(&mut self, mark: &[usize]) {
+        for (i, b) in self.batches.iter_mut().enumerate() {
+            b.truncate(mark.get(i).copied().unwrap_or(0));
+        }
+    }
+
+    fn note_routed(&mut self, format: Format) {
+        match self.routed.iter_mut().find(|(f, _)| *f == format) {
+            Some((_, n)) => *n += 1,
+            None => self.routed.push((format, 1)),
+        }
+    }
+}
+
 impl RowParser {
     /// A parser of `format` lines (with the columns of the source's header row, if it has one).
     pub fn new(format: Format, ctx: TimeContext, columns: Option<crate::csv::Columns>) -> Self {
         RowParser { format, ctx, columns }
     }
 
-    /// Parses `line` (number `line_no`, at byte `offset`) into `batch`.
+    /// Parses `line` (number `line_no`, at byte `offset`) into `rows`.
     pub fn parse_line(
         &self,
         line: &[u8],
         line_no: u64,
         offset: u64,
-        batch: &mut RowBatch,
+        rows: &mut RowSet,
         scratch: &mut Scratch,
     ) -> Result<LineKind, &'static str> {
-        let ctx = &self.ctx;
+        let at = Loc { line_no, offset };
         match self.format {
-            Format::Netfilter => {
-                let env = syslog::parse(line, ctx)?;
-                match formats::netfilter::parse(env.msg) {
-                    Ok(r) => self.push_flow(&r, Some(&env), line_no, offset, batch),
-                    // The kernel's other messages share kern.log with the packet logs.
-                    Err(_) if env.app == Some(b"kernel") && memchr::memmem::find(env.msg, b" IN=").is_none() => {
-                        Ok(LineKind::Context)
-                    }
-                    Err(reason) => Err(reason),
+            Format::Netfilter | Format::Filterlog | Format::Dhcpd | Format::Postfix => {
+                let env = syslog::parse(line, &self.ctx)?;
+                let program = env.app.unwrap_or_default();
+                let format = match syslog_program_format(program) {
+                    Some(f) => f,
+                    // Packet logs without a tag (`kernel:` dropped by some syslog daemons).
+                    None if self.format == Format::Netfilter && env.app.is_none() => Format::Netfilter,
+                    None if env.app.is_none() => return Err("no program name in the syslog header"),
+                    None => return Ok(LineKind::Foreign),
+                };
+                if format != self.format {
+                    rows.note_routed(format);
                 }
-            }
-            Format::Filterlog => {
-                let (env, r) = formats::filterlog::parse_line(line, ctx)?;
-                self.push_flow(&r, Some(&env), line_no, offset, batch)
+                self.parse_syslog(format, &env, at, rows, scratch)
             }
             Format::Fortigate | Format::Sophos => {
                 let parse = |l| match self.format {
@@ -94,27 +152,119 @@ impl RowParser {
                     _ => formats::sophos::parse(l),
                 };
                 match parse(line) {
-                    Ok(r) => self.push_flow(&r, None, line_no, offset, batch),
+                    Ok(r) => self.push_flow(&r, None, at, rows),
                     Err(reason) => {
-                        let Ok(env) = syslog::parse(line, ctx) else {
+                        let Ok(env) = syslog::parse(line, &self.ctx) else {
                             return Err(reason);
                         };
                         let r = parse(env.msg)?;
-                        self.push_flow(&r, Some(&env), line_no, offset, batch)
+                        self.push_flow(&r, Some(&env), at, rows)
                     }
                 }
             }
-            Format::Dhcpd => {
-                let env = syslog::parse(line, ctx)?;
-                if env.app.is_some_and(|a| a != b"dhcpd") {
-                    return Err("not a dhcpd line: another program's message in the log");
+            Format::Flexlm => self.flexlm(line, at, rows, scratch),
+            Format::Exim => {
+                let Some(ev) = exim_event(line)? else {
+                    return Ok(LineKind::Context);
+                };
+                self.push_mail(&[ev], None, at, rows)
+            }
+            Format::M365Json => {
+                let mut out = Vec::new();
+                formats::m365::parse_json_line(line, &scratch.bump, &mut out)?;
+                self.push_mail(&out, None, at, rows)
+            }
+            Format::Exchange | Format::M365Csv => {
+                let cols = self.columns.as_ref().ok_or("no header row")?;
+                let mut out = Vec::new();
+                match self.format {
+                    Format::Exchange => formats::exchange::parse(line, cols, &scratch.bump, &mut out)?,
+                    _ => formats::m365::parse(line, cols, &scratch.bump, &mut out)?,
                 }
+                self.push_mail(&out, None, at, rows)
+            }
+            Format::WindowsDhcp | Format::IdentityCsv | Format::IdentityCsvBare => {
+                let mut out = Vec::new();
+                match (self.format, self.columns.as_ref()) {
+                    (Format::IdentityCsvBare, _) => {
+                        formats::idcsv::parse_headerless(line, &scratch.bump, &mut out)?;
+                    }
+                    (Format::WindowsDhcp, Some(cols)) => formats::windhcp::parse(line, cols, &scratch.bump, &mut out)?,
+                    (_, Some(cols)) => formats::idcsv::parse(line, cols, &scratch.bump, &mut out)?,
+                    (_, None) => return Err("no header row"),
+                }
+                let batch = rows.batch(&IDENTITY);
+                for r in &out {
+                    let (ts, late) = when(&self.ctx, r.ts, r.local_time, None)?;
+                    note_ambiguous(batch, late);
+                    r.push(batch, ts, at.line_no, at.offset, &mut scratch.user);
+                }
+                Ok(if out.is_empty() {
+                    LineKind::Context
+                } else {
+                    LineKind::Rows
+                })
+            }
+            Format::InventoryCsv => {
+                let cols = self.columns.as_ref().ok_or("no header row")?;
+                let mut out = Vec::new();
+                formats::inventory::parse(line, cols, &scratch.bump, &mut out)?;
+                let batch = rows.batch(&crate::asset::INVENTORY);
+                for r in &out {
+                    r.push(batch, at.line_no, at.offset);
+                }
+                Ok(if out.is_empty() {
+                    LineKind::Context
+                } else {
+                    LineKind::Rows
+                })
+            }
+            Format::LicenceRegister => {
+                let cols = self.columns.as_ref().ok_or("no header row")?;
+                let mut out = Vec::new();
+                formats::licences::parse(line, cols, &scratch.bump, &mut out)?;
+                let batch = rows.batch(&crate::asset::LICENCES);
+                for r in &out {
+                    r.push(batch, at.line_no, at.offset);
+                }
+                Ok(if out.is_empty() {
+                    LineKind::Context
+                } else {
+                    LineKind::Rows
+                })
+            }
+            _ => Err("a web format has no row parser"),
+        }
+    }
+
+    /// A syslog line whose program's format is `format`.
+    fn parse_syslog(
+        &self,
+        format: Format,
+        env: &Envelope<'_>,
+        at: Loc,
+        rows: &mut RowSet,
+        scratch: &mut Scratch,
+    ) -> Result<LineKind, &'static str> {
+        match format {
+            Format::Netfilter => match formats::netfilter::parse(env.msg) {
+                Ok(r) => self.push_flow(&r, Some(env), at, rows),
+                // The kernel's other messages share kern.log with the packet logs.
+                Err(_) if memchr::memmem::find(env.msg, b" IN=").is_none() && env.app.is_some() => {
+                    Ok(LineKind::Context)
+                }
+                Err(reason) => Err(reason),
+            },
+            Format::Filterlog => {
+                let r = formats::filterlog::parse(env.msg)?;
+                self.push_flow(&r, Some(env), at, rows)
+            }
+            Format::Dhcpd => {
                 let lease = match formats::dhcpd::parse(env.msg) {
                     Ok(lease) => lease,
                     // dhcpd's other messages (DISCOVER, OFFER, REQUEST, INFORM, lease-file
                     // notices) bind no address.
-                    Err(_) if env.app == Some(b"dhcpd") => return Ok(LineKind::Context),
-                    Err(reason) => return Err(reason),
+                    Err(_) => return Ok(LineKind::Context),
                 };
                 let mut r = IdentityRecord::bind(IdentitySource::Dhcp, lease.ip);
                 r.event = match lease.event {
@@ -123,52 +273,66 @@ impl RowParser {
                 };
                 r.mac = Some(lease.mac);
                 r.device = lease.hostname;
-                let (ts, late) = when(ctx, None, None, Some(&env))?;
+                let (ts, late) = when(&self.ctx, None, None, Some(env))?;
+                let batch = rows.batch(&IDENTITY);
                 note_ambiguous(batch, late);
-                r.push(batch, ts, line_no, offset, &mut scratch.user);
+                r.push(batch, ts, at.line_no, at.offset, &mut scratch.user);
                 Ok(LineKind::Rows)
             }
-            Format::Flexlm => match formats::flexlm::parse(line)? {
-                formats::flexlm::FlexLine::Date { date, .. } => {
-                    batch.dates.push((batch.rows, date));
-                    Ok(LineKind::Context)
-                }
-                formats::flexlm::FlexLine::Use {
-                    seconds,
-                    daemon,
-                    op,
-                    feature,
-                    user,
-                    host,
-                    reason,
-                } => {
-                    batch.start(i64::from(seconds) * 1000, line_no, offset);
-                    let op: &[u8] = match op {
-                        formats::flexlm::LicenceOp::Out => b"out",
-                        formats::flexlm::LicenceOp::In => b"in",
-                        formats::flexlm::LicenceOp::Denied => b"denied",
-                    };
-                    batch.cat(0, Some(op));
-                    batch.cat(1, Some(feature));
-                    scratch.user.clear();
-                    crate::user::canonical_into(user, &mut scratch.user);
-                    batch.cat(2, Some(&scratch.user));
-                    batch.cat(3, Some(host));
-                    batch.cat(4, Some(daemon));
-                    batch.text(5, reason);
-                    Ok(LineKind::Rows)
-                }
-            },
-            Format::Exim => {
-                let Some(ev) = exim_event(line)? else {
+            Format::Postfix => {
+                let program = env.app.unwrap_or_default();
+                let mut ev = formats::postfix::parse(program, env.msg)?;
+                if ev.msg_key.is_none() && ev.status.is_none() {
                     return Ok(LineKind::Context);
+                }
+                // A message re-injected by a content filter (`postfix/10025/smtpd`) is the same
+                // message again: like pflogsumm, only smtpd, postscreen and pickup of each
+                // instance receive mail; the line still gives the message's client.
+                if ev.status == Some(MailStatus::Received) {
+                    let instance = program.split(|&b| b == b'/').next().unwrap_or_default();
+                    let cmd = formats::postfix::pflogsumm_cmd(program, instance);
+                    if !matches!(cmd, Some(b"smtpd" | b"postscreen" | b"pickup")) {
+                        ev.status = None;
+                    }
+                }
+                self.push_mail(&[ev], Some(env), at, rows)
+            }
+            _ => Err("not a syslog-carried format"),
+        }
+    }
+
+    fn flexlm(&self, line: &[u8], at: Loc, rows: &mut RowSet, scratch: &mut Scratch) -> Result<LineKind, &'static str> {
+        let batch = rows.batch(&crate::asset::LICENCE_USE);
+        match formats::flexlm::parse(line)? {
+            formats::flexlm::FlexLine::Date { date, .. } => {
+                batch.dates.push((batch.rows, date));
+                Ok(LineKind::Context)
+            }
+            formats::flexlm::FlexLine::Use {
+                seconds,
+                daemon,
+                op,
+                feature,
+                user,
+                host,
+                reason,
+            } => {
+                batch.start(i64::from(seconds) * 1000, at.line_no, at.offset);
+                let op: &[u8] = match op {
+                    formats::flexlm::LicenceOp::Out => b"out",
+                    formats::flexlm::LicenceOp::In => b"in",
+                    formats::flexlm::LicenceOp::Denied => b"denied",
                 };
-                let (ts, late) = when(ctx, ev.ts, ev.local_time, None)?;
-                note_ambiguous(batch, late);
-                ev.push(batch, ts, line_no, offset);
+                batch.cat(0, Some(op));
+                batch.cat(1, Some(feature));
+                scratch.user.clear();
+                crate::user::canonical_into(user, &mut scratch.user);
+                batch.cat(2, Some(&scratch.user));
+                batch.cat(3, Some(host));
+                batch.cat(4, Some(daemon));
+                batch.text(5, reason);
                 Ok(LineKind::Rows)
             }
-            Format::Squid | Format::Combined | Format::E2guardian => Err("a web format has no row parser"),
         }
     }
 
@@ -176,15 +340,42 @@ impl RowParser {
         &self,
         r: &FlowRecord<'_>,
         env: Option<&Envelope<'_>>,
-        line_no: u64,
-        offset: u64,
-        batch: &mut RowBatch,
+        at: Loc,
+        rows: &mut RowSet,
     ) -> Result<LineKind, &'static str> {
         let (ts, late) = when(&self.ctx, r.ts, r.local_time, env)?;
+        let batch = rows.batch(&FLOW);
         note_ambiguous(batch, late);
-        r.push(batch, ts, line_no, offset, env.and_then(|e| e.host));
+        r.push(batch, ts, at.line_no, at.offset, env.and_then(|e| e.host));
         Ok(LineKind::Rows)
     }
+
+    fn push_mail(
+        &self,
+        events: &[MailEvent<'_>],
+        env: Option<&Envelope<'_>>,
+        at: Loc,
+        rows: &mut RowSet,
+    ) -> Result<LineKind, &'static str> {
+        let batch = rows.batch(&MAIL_EVENTS);
+        for ev in events {
+            let (ts, late) = when(&self.ctx, ev.ts, ev.local_time, env)?;
+            note_ambiguous(batch, late);
+            ev.push(batch, ts, at.line_no, at.offset);
+        }
+        Ok(if events.is_empty() {
+            LineKind::Context
+        } else {
+            LineKind::Rows
+        })
+    }
+}
+
+/// Where a line is.
+#[derive(Clone, Copy)]
+struct Loc {
+    line_no: u64,
+    offset: u64,
 }
 
 /// Records the later reading of an ambiguous time for the row about to be pushed.
@@ -302,13 +493,18 @@ mod tests {
     fn parse(format: Format, lines: &[&str]) -> (RowBatch, Vec<Result<LineKind, &'static str>>) {
         let schema = schema_of(format).expect("row format");
         let p = RowParser::new(format, ctx(), None);
-        let mut b = RowBatch::new(schema);
+        let mut set = RowSet::default();
         let mut s = Scratch::default();
         let out = lines
             .iter()
             .enumerate()
-            .map(|(i, l)| p.parse_line(l.as_bytes(), i as u64 + 1, 0, &mut b, &mut s))
+            .map(|(i, l)| p.parse_line(l.as_bytes(), i as u64 + 1, 0, &mut set, &mut s))
             .collect();
+        let b = set
+            .batches
+            .into_iter()
+            .find(|b| std::ptr::eq(b.schema, schema))
+            .unwrap_or_else(|| RowBatch::new(schema));
         (b, out)
     }
 
@@ -377,7 +573,7 @@ mod tests {
             ],
         );
         assert_eq!(out[0], Ok(LineKind::Rows));
-        assert!(out[1].expect_err("other program").contains("another program"));
+        assert_eq!(out[1], Ok(LineKind::Foreign));
         let (_, out) = parse(
             Format::Dhcpd,
             &["Nov 20 08:00:02 gw dhcpd[99]: DHCPREQUEST for 10.40.20.15 from 02:aa:bb:cc:dd:ee via eth1"],

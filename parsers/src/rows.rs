@@ -190,6 +190,24 @@ impl RowBatch {
         }
     }
 
+    /// Sets dictionary column `i` of an existing `row` when it is still null.
+    pub fn fill_cat(&mut self, i: usize, row: usize, v: Option<&[u8]>) {
+        if let (ColumnData::Cat(c), Some(v)) = (&mut self.columns[i], v)
+            && c.ids[row] == NULL_U32
+        {
+            c.ids[row] = c.dict.intern(v);
+        }
+    }
+
+    /// Sets number column `i` of an existing `row` when it is still null.
+    pub fn fill_num(&mut self, i: usize, row: usize, v: Option<u64>) {
+        if let (ColumnData::U64(n), Some(v)) = (&mut self.columns[i], v)
+            && n[row] == NULL_U64
+        {
+            n[row] = v;
+        }
+    }
+
     /// Drops the rows from `rows` on (a record that failed half-way through a multi-row line).
     pub fn truncate(&mut self, rows: usize) {
         if rows >= self.rows {

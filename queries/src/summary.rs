@@ -26,12 +26,22 @@ pub struct MailRow {
     pub received: u64,
     /// Recipient deliveries.
     pub delivered: u64,
+    /// Recipients forwarded to other addresses (aliases, lists).
+    pub forwarded: u64,
     /// Deferrals (attempts that will be retried).
     pub deferred: u64,
-    /// Recipients bounced or expired.
+    /// Recipients bounced.
     pub bounced: u64,
+    /// Messages that expired in the queue.
+    pub expired: u64,
     /// Recipients refused at SMTP time.
     pub rejected: u64,
+    /// Refusals in warn-only mode.
+    pub reject_warnings: u64,
+    /// Messages held or quarantined.
+    pub held: u64,
+    /// Messages discarded by a rule.
+    pub discarded: u64,
     /// Bytes of the messages received.
     pub bytes_received: u64,
     /// Bytes delivered (the message size once per delivered recipient).
@@ -41,20 +51,38 @@ pub struct MailRow {
 impl MailRow {
     /// Every outcome counted in the row.
     pub fn messages(&self) -> u64 {
-        self.received + self.delivered + self.deferred + self.bounced + self.rejected
+        self.received
+            + self.delivered
+            + self.forwarded
+            + self.deferred
+            + self.bounced
+            + self.expired
+            + self.rejected
+            + self.reject_warnings
+            + self.held
+            + self.discarded
+    }
+
+    fn add(&mut self, r: &MailRow) {
+        self.received += r.received;
+        self.delivered += r.delivered;
+        self.forwarded += r.forwarded;
+        self.deferred += r.deferred;
+        self.bounced += r.bounced;
+        self.expired += r.expired;
+        self.rejected += r.rejected;
+        self.reject_warnings += r.reject_warnings;
+        self.held += r.held;
+        self.discarded += r.discarded;
+        self.bytes_received += r.bytes_received;
+        self.bytes_delivered += r.bytes_delivered;
     }
 }
 
 /// Sums the counters of `rows` into one (the key is left empty).
 pub fn mail_totals(rows: &[MailRow]) -> MailRow {
     rows.iter().fold(MailRow::default(), |mut t, r| {
-        t.received += r.received;
-        t.delivered += r.delivered;
-        t.deferred += r.deferred;
-        t.bounced += r.bounced;
-        t.rejected += r.rejected;
-        t.bytes_received += r.bytes_received;
-        t.bytes_delivered += r.bytes_delivered;
+        t.add(r);
         t
     })
 }
@@ -70,6 +98,22 @@ pub enum RankBy {
     Blocked,
 }
 
+/// The per-row counters summed by [`top_mail`], in [`MailRow`] field order.
+const COUNTERS: [&str; 12] = [
+    "received",
+    "delivered",
+    "forwarded",
+    "deferred",
+    "bounced",
+    "expired",
+    "rejected",
+    "reject_warnings",
+    "held",
+    "discarded",
+    "bytes_received",
+    "bytes_delivered",
+];
+
 /// Mail counters per key from a mail frame (columns `from`, `to`, `status`, `size`), all keys,
 /// ranked by `by` descending then key.
 pub fn top_mail(mail: LazyFrame, key: MailKey, by: RankBy) -> PolarsResult<Vec<MailRow>> {
@@ -82,36 +126,25 @@ pub fn top_mail(mail: LazyFrame, key: MailKey, by: RankBy) -> PolarsResult<Vec<M
             col("to").cast(DataType::String).alias("to"),
             is("received").alias("received"),
             is("sent").alias("delivered"),
+            is("expanded").alias("forwarded"),
             is("deferred").alias("deferred"),
-            (is("bounced") + is("expired")).alias("bounced"),
+            is("bounced").alias("bounced"),
+            is("expired").alias("expired"),
             is("rejected").alias("rejected"),
+            is("reject-warning").alias("reject_warnings"),
+            is("held").alias("held"),
+            is("discarded").alias("discarded"),
             (is("received") * size.clone()).alias("bytes_received"),
             (is("sent") * size).alias("bytes_delivered"),
         ])
         .group_by([col("from"), col("to")])
-        .agg([
-            col("received").sum(),
-            col("delivered").sum(),
-            col("deferred").sum(),
-            col("bounced").sum(),
-            col("rejected").sum(),
-            col("bytes_received").sum(),
-            col("bytes_delivered").sum(),
-        ]);
+        .agg(COUNTERS.iter().map(|c| col(*c).sum()).collect::<Vec<_>>());
     let df = crate::collect(grouped)?;
     let from = df.column("from")?.str()?.clone();
     let to = df.column("to")?.str()?.clone();
     let n =
         |name: &str| -> PolarsResult<UInt64Chunked> { Ok(df.column(name)?.cast(&DataType::UInt64)?.u64()?.clone()) };
-    let (rcv, dlv, dfr, bnc, rej, brc, bdl) = (
-        n("received")?,
-        n("delivered")?,
-        n("deferred")?,
-        n("bounced")?,
-        n("rejected")?,
-        n("bytes_received")?,
-        n("bytes_delivered")?,
-    );
+    let counters: Vec<UInt64Chunked> = COUNTERS.iter().map(|c| n(c)).collect::<PolarsResult<_>>()?;
     let mut by_key: HashMap<String, MailRow> = HashMap::new();
     for i in 0..df.height() {
         let sender = from.get(i).map(|f| if f.is_empty() { "<>" } else { f });
@@ -125,13 +158,22 @@ pub fn top_mail(mail: LazyFrame, key: MailKey, by: RankBy) -> PolarsResult<Vec<M
             key: k,
             ..MailRow::default()
         });
-        row.received += rcv.get(i).unwrap_or(0);
-        row.delivered += dlv.get(i).unwrap_or(0);
-        row.deferred += dfr.get(i).unwrap_or(0);
-        row.bounced += bnc.get(i).unwrap_or(0);
-        row.rejected += rej.get(i).unwrap_or(0);
-        row.bytes_received += brc.get(i).unwrap_or(0);
-        row.bytes_delivered += bdl.get(i).unwrap_or(0);
+        let v = |k: usize| counters[k].get(i).unwrap_or(0);
+        row.add(&MailRow {
+            key: String::new(),
+            received: v(0),
+            delivered: v(1),
+            forwarded: v(2),
+            deferred: v(3),
+            bounced: v(4),
+            expired: v(5),
+            rejected: v(6),
+            reject_warnings: v(7),
+            held: v(8),
+            discarded: v(9),
+            bytes_received: v(10),
+            bytes_delivered: v(11),
+        });
     }
     let mut rows: Vec<MailRow> = by_key.into_values().filter(|r| r.messages() > 0).collect();
     let rank = |r: &MailRow| match by {

@@ -80,6 +80,8 @@ struct SourceJson {
     lines: u64,
     parsed: u64,
     context: u64,
+    foreign: u64,
+    routed: Vec<RoutedJson>,
     rows: u64,
     rejected: u64,
     blank: u64,
@@ -91,6 +93,13 @@ struct SourceJson {
     warnings: Vec<String>,
     rejects: Vec<RejectJson>,
     rejects_not_kept: u64,
+}
+
+/// Lines of another program handed to that program's parser.
+#[derive(Serialize)]
+struct RoutedJson {
+    format: &'static str,
+    lines: u64,
 }
 
 #[derive(Serialize)]
@@ -188,6 +197,15 @@ fn source_json(s: &SourceReport) -> SourceJson {
         lines: s.lines,
         parsed: s.parsed,
         context: s.context,
+        foreign: s.foreign,
+        routed: s
+            .routed
+            .iter()
+            .map(|(f, n)| RoutedJson {
+                format: f.name(),
+                lines: *n,
+            })
+            .collect(),
         rows: s.rows,
         rejected: s.rejected,
         blank: s.blank,
@@ -286,10 +304,25 @@ fn write_table(out: &mut impl Write, sources: &[SourceReport], report: &Report, 
         if s.blank > 0 {
             notes.push(format!("{name}: {} blank lines skipped", thousands(s.blank)));
         }
-        if s.context > 0 {
+        let own = s.context - s.foreign;
+        if own > 0 {
             notes.push(format!(
                 "{name}: {} lines understood that hold no event (notices, headers, date lines)",
-                thousands(s.context)
+                thousands(own)
+            ));
+        }
+        if s.foreign > 0 {
+            notes.push(format!(
+                "{name}: {} lines of other programs sharing the log, which vigil does not read",
+                thousands(s.foreign)
+            ));
+        }
+        for (f, n) in &s.routed {
+            notes.push(format!(
+                "{name}: {} {} lines read by the {} parser",
+                thousands(*n),
+                f.name(),
+                f.name()
             ));
         }
     }

@@ -123,18 +123,23 @@ fn write_mail(out: &mut impl Write, args: &TopArgs, all: &[MailRow], limit: usiz
         TableOutput::Csv => {
             writeln!(
                 out,
-                "key,received,delivered,deferred,bounced,rejected,bytes_received,bytes_delivered"
+                "key,received,delivered,forwarded,deferred,bounced,expired,rejected,reject_warnings,held,discarded,bytes_received,bytes_delivered"
             )?;
             for r in rows {
                 writeln!(
                     out,
-                    "{},{},{},{},{},{},{},{}",
+                    "{},{},{},{},{},{},{},{},{},{},{},{},{}",
                     csv_field(&r.key),
                     r.received,
                     r.delivered,
+                    r.forwarded,
                     r.deferred,
                     r.bounced,
+                    r.expired,
                     r.rejected,
+                    r.reject_warnings,
+                    r.held,
+                    r.discarded,
                     r.bytes_received,
                     r.bytes_delivered
                 )?;

@@ -3,5 +3,6 @@
 mod generate;
 mod help;
 mod ingest;
+mod mail;
 mod support;
 mod top;

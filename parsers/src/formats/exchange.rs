@@ -140,7 +140,7 @@ pub fn header(line: &[u8]) -> Option<Header> {
     if names.iter().filter(|n| !n.is_empty()).count() < 2 {
         return None;
     }
-    Some(Header { delimiter: b',', names })
+    Some(Header::new(b',', names))
 }
 
 /// Maps a header onto [`FIELDS`]; `Some` only when it has `date-time`, `event-id`,

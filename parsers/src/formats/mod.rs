@@ -118,12 +118,24 @@ impl Kind {
 /// A log format vigil can read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
+    /// e2guardian `logfileformat = 3` (Squid-like, with `DEFAULT_PARENT/`).
+    E2guardianSquid,
     /// Squid native `access.log`.
     Squid,
     /// Apache/NCSA common or combined, including Squid's `logformat combined`/`common`.
     Combined,
     /// e2guardian/DansGuardian `access.log`, `logfileformat = 1`.
     E2guardian,
+    /// e2guardian `logfileformat = 2` (CSV, every field quoted).
+    E2guardianCsv,
+    /// e2guardian `logfileformat = 4` (tab-separated).
+    E2guardianTab,
+    /// e2guardian `logfileformat = 5`–`8` (tab-separated with an epoch time).
+    E2guardianEpoch,
+    /// squidGuard block log.
+    Squidguard,
+    /// Smoothwall Guardian JSON access log.
+    Smoothwall,
     /// Linux netfilter packet logs (iptables, ufw, Shorewall) in a syslog file.
     Netfilter,
     /// pfSense/OPNsense `filterlog`.
@@ -132,42 +144,94 @@ pub enum Format {
     Fortigate,
     /// Sophos Firewall (XG/SFOS) and UTM logs.
     Sophos,
+    /// Postfix in a syslog file.
+    Postfix,
     /// Exim `mainlog`.
     Exim,
+    /// Microsoft 365 message trace as JSON (lines or a Reporting Web Service document per line).
+    M365Json,
     /// ISC dhcpd lease messages in a syslog file.
     Dhcpd,
     /// FlexNet `lmgrd` debug log.
     Flexlm,
+    /// Windows Server DHCP audit log.
+    WindowsDhcp,
+    /// Exchange message-tracking log (`#Fields:` header).
+    Exchange,
+    /// Microsoft 365 message trace CSV (`Get-MessageTrace | Export-Csv`, or the EAC report).
+    M365Csv,
+    /// Installed-software CSV (Intune discovered apps, SCCM/PDQ/Lansweeper-style).
+    InventoryCsv,
+    /// Licence purchase register CSV.
+    LicenceRegister,
+    /// A user-supplied `time, IP, user[, device]` CSV with a header row.
+    IdentityCsv,
+    /// The same without a header row, in that column order.
+    IdentityCsvBare,
+    /// Web-filter report exports (Smoothwall UI, Lightspeed, RM SafetyNet) mapped by header.
+    WebCsv,
 }
 
 impl Format {
     /// Every format, in sniffing order (earlier wins a tie).
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 26] = [
+        Format::E2guardianSquid,
         Format::Squid,
         Format::Combined,
         Format::E2guardian,
+        Format::E2guardianCsv,
+        Format::E2guardianTab,
+        Format::E2guardianEpoch,
+        Format::Squidguard,
+        Format::Smoothwall,
         Format::Netfilter,
         Format::Filterlog,
         Format::Fortigate,
         Format::Sophos,
+        Format::Postfix,
         Format::Exim,
+        Format::M365Json,
         Format::Dhcpd,
         Format::Flexlm,
+        Format::WindowsDhcp,
+        Format::Exchange,
+        Format::M365Csv,
+        Format::InventoryCsv,
+        Format::LicenceRegister,
+        Format::IdentityCsv,
+        Format::IdentityCsvBare,
+        Format::WebCsv,
     ];
 
     /// The name used on the command line and in reports.
     pub fn name(self) -> &'static str {
         match self {
+            Format::E2guardianSquid => "e2guardian-squid",
             Format::Squid => "squid",
             Format::Combined => "combined",
             Format::E2guardian => "e2guardian",
+            Format::E2guardianCsv => "e2guardian-csv",
+            Format::E2guardianTab => "e2guardian-tab",
+            Format::E2guardianEpoch => "e2guardian-epoch",
+            Format::Squidguard => "squidguard",
+            Format::Smoothwall => "smoothwall",
             Format::Netfilter => "netfilter",
             Format::Filterlog => "filterlog",
             Format::Fortigate => "fortigate",
             Format::Sophos => "sophos",
+            Format::Postfix => "postfix",
             Format::Exim => "exim",
+            Format::M365Json => "m365-json",
             Format::Dhcpd => "dhcpd",
             Format::Flexlm => "flexlm",
+            Format::WindowsDhcp => "windows-dhcp",
+            Format::Exchange => "exchange",
+            Format::M365Csv => "m365-csv",
+            Format::InventoryCsv => "inventory-csv",
+            Format::LicenceRegister => "licence-register",
+            Format::IdentityCsv => "identity-csv",
+            Format::IdentityCsvBare => "identity-csv-bare",
+            Format::WebCsv => "web-csv",
         }
     }
 
@@ -178,41 +242,91 @@ impl Format {
 
     /// The event kind it produces.
     pub fn kind(self) -> Kind {
+        use Format as F;
         match self {
-            Format::Squid | Format::Combined | Format::E2guardian => Kind::Web,
-            Format::Netfilter | Format::Filterlog | Format::Fortigate | Format::Sophos => Kind::Flow,
-            Format::Exim => Kind::Mail,
-            Format::Dhcpd => Kind::Identity,
-            Format::Flexlm => Kind::LicenceUse,
+            F::E2guardianSquid
+            | F::Squid
+            | F::Combined
+            | F::E2guardian
+            | F::E2guardianCsv
+            | F::E2guardianTab
+            | F::E2guardianEpoch
+            | F::Squidguard
+            | F::Smoothwall
+            | F::WebCsv => Kind::Web,
+            F::Netfilter | F::Filterlog | F::Fortigate | F::Sophos => Kind::Flow,
+            F::Postfix | F::Exim | F::M365Json | F::Exchange | F::M365Csv => Kind::Mail,
+            F::Dhcpd | F::WindowsDhcp | F::IdentityCsv | F::IdentityCsvBare => Kind::Identity,
+            F::Flexlm => Kind::LicenceUse,
+            F::InventoryCsv => Kind::Inventory,
+            F::LicenceRegister => Kind::Licences,
         }
     }
 
     /// A one-line description for `--help` and reports.
     pub fn describe(self) -> &'static str {
         match self {
+            Format::E2guardianSquid => "e2guardian access.log, logfileformat 3 (Squid-like)",
             Format::Squid => "Squid native access.log (also inside syslog)",
             Format::Combined => "Apache/Squid common or combined",
             Format::E2guardian => "e2guardian/DansGuardian access.log, logfileformat 1",
+            Format::E2guardianCsv => "e2guardian access.log, logfileformat 2 (CSV)",
+            Format::E2guardianTab => "e2guardian access.log, logfileformat 4 (tabs)",
+            Format::E2guardianEpoch => "e2guardian access.log, logfileformat 5-8 (tabs, epoch time)",
+            Format::Squidguard => "squidGuard block log",
+            Format::Smoothwall => "Smoothwall Guardian JSON access log",
             Format::Netfilter => "iptables/nftables/ufw/Shorewall kernel packet logs",
             Format::Filterlog => "pfSense/OPNsense filterlog",
             Format::Fortigate => "FortiGate key=value traffic logs",
             Format::Sophos => "Sophos Firewall (XG/SFOS) and UTM",
+            Format::Postfix => "Postfix mail log (syslog)",
             Format::Exim => "Exim mainlog",
+            Format::M365Json => "Microsoft 365 message trace, JSON",
             Format::Dhcpd => "ISC dhcpd lease messages",
             Format::Flexlm => "FlexNet lmgrd debug log",
+            Format::WindowsDhcp => "Windows Server DHCP audit log",
+            Format::Exchange => "Exchange message-tracking log",
+            Format::M365Csv => "Microsoft 365 message trace, CSV export",
+            Format::InventoryCsv => "Installed software CSV (Intune discovered apps and similar)",
+            Format::LicenceRegister => "Licence purchase register CSV",
+            Format::IdentityCsv => "Identity list: time,IP,user[,device] CSV with a header row",
+            Format::IdentityCsvBare => "Identity list: time,IP,user[,device] CSV without a header row",
+            Format::WebCsv => {
+                "Web-filter report CSV mapped by its header (Smoothwall UI; Lightspeed and RM SafetyNet presets unverified)"
+            }
         }
     }
 
     /// Whether files of this format start with a header row naming their columns (possibly after
     /// a preamble), which [`Format::header_columns`] reads.
     pub fn has_header(self) -> bool {
-        false
+        matches!(
+            self,
+            Format::WindowsDhcp
+                | Format::Exchange
+                | Format::M365Csv
+                | Format::InventoryCsv
+                | Format::LicenceRegister
+                | Format::IdentityCsv
+                | Format::WebCsv
+        )
     }
 
     /// Reads `line` as this format's header row: where each field the format wants is.
     pub fn header_columns(self, line: &[u8]) -> Option<crate::csv::Columns> {
-        let _ = line;
-        None
+        use crate::csv::Header;
+        match self {
+            Format::Exchange => exchange::header(line)
+                .or_else(|| Header::parse(line))
+                .and_then(|h| exchange::columns(&h)),
+            Format::WindowsDhcp => Header::parse(line).and_then(|h| windhcp::columns(&h)),
+            Format::M365Csv => Header::parse(line).and_then(|h| m365::columns(&h)),
+            Format::InventoryCsv => Header::parse(line).and_then(|h| inventory::columns(&h)),
+            Format::LicenceRegister => Header::parse(line).and_then(|h| licences::columns(&h)),
+            Format::IdentityCsv => Header::parse(line).and_then(|h| idcsv::columns(&h)),
+            Format::WebCsv => Header::parse(line).and_then(|h| webcsv::columns(&h)),
+            _ => None,
+        }
     }
 
     /// Parses one web line of this format, bare or inside a syslog envelope.
@@ -232,6 +346,18 @@ impl Format {
             Format::Squid => squid::parse(line),
             Format::Combined => combined::parse(line),
             Format::E2guardian => e2guardian::parse(line, ctx),
+            Format::E2guardianSquid => e2guardian_alt::parse_squidlike(line, ctx, cx.scratch),
+            Format::E2guardianCsv => e2guardian_alt::parse_csv(line, ctx, cx.scratch),
+            Format::E2guardianTab => e2guardian_alt::parse_tab(line, ctx, cx.scratch),
+            Format::E2guardianEpoch => e2guardian_alt::parse_protex(line, ctx, cx.scratch),
+            Format::Squidguard => squidguard::parse(line, ctx),
+            Format::Smoothwall => smoothwall::parse(line, cx.scratch),
+            Format::WebCsv => {
+                let cols = cx.columns.ok_or("no header row")?;
+                let mut out = Vec::with_capacity(1);
+                webcsv::parse(line, cols, ctx, cx.scratch, &mut out)?;
+                out.pop().ok_or("an empty row of the export")
+            }
             _ => Err("not a web format"),
         }
     }
@@ -269,6 +395,9 @@ pub struct Sniffed {
     pub tried: usize,
     /// For a format with a header row: which sample line it was.
     pub header_at: Option<usize>,
+    /// For a format with a header row: how many of its fields the header has (a more specific
+    /// reading of the same header wins a tie).
+    pub header_fields: usize,
 }
 
 impl Sniffed {
@@ -290,6 +419,7 @@ fn score(format: Format, sample: &[&[u8]], ctx: &TimeContext) -> Sniffed {
         context: 0,
         tried: sample.len(),
         header_at: None,
+        header_fields: 0,
     };
     let mut columns = None;
     let mut body = sample;
@@ -302,6 +432,7 @@ fn score(format: Format, sample: &[&[u8]], ctx: &TimeContext) -> Sniffed {
             return s;
         };
         s.header_at = Some(at);
+        s.header_fields = cols.index.iter().filter(|i| i.is_some()).count();
         s.context = at + 1;
         columns = Some(cols);
         body = &sample[at + 1..];
@@ -318,14 +449,22 @@ fn score(format: Format, sample: &[&[u8]], ctx: &TimeContext) -> Sniffed {
         }
         Some(schema) => {
             let parser = crate::rowparse::RowParser::new(format, *ctx, columns);
-            let mut batch = crate::rows::RowBatch::new(schema);
+            let _ = schema;
+            let mut rows = crate::rowparse::RowSet::default();
             let mut scratch = crate::rowparse::Scratch::default();
             for (i, line) in body.iter().enumerate() {
-                let rows = batch.rows;
-                match parser.parse_line(line, i as u64 + 1, 0, &mut batch, &mut scratch) {
+                let mark = rows.mark();
+                match parser.parse_line(line, i as u64 + 1, 0, &mut rows, &mut scratch) {
+                    // A line routed to another format's parser does not speak for this one.
+                    Ok(_) if rows.routed.iter().map(|(_, n)| n).sum::<u64>() > 0 => {
+                        rows.routed.clear();
+                        s.context += 1;
+                    }
                     Ok(crate::rowparse::LineKind::Rows) => s.matched += 1,
                     Ok(crate::rowparse::LineKind::Context) => s.context += 1,
-                    Err(_) => batch.truncate(rows),
+                    // Other programs' lines say nothing about whether this format fits.
+                    Ok(crate::rowparse::LineKind::Foreign) => {}
+                    Err(_) => rows.undo(&mark),
                 }
             }
         }
@@ -351,7 +490,7 @@ pub fn sniff(sample: &[&[u8]], ctx: &TimeContext) -> Result<Sniffed, String> {
         ));
     }
     let mut scores: Vec<Sniffed> = Format::ALL.into_iter().map(|f| score(f, sample, ctx)).collect();
-    scores.sort_by_key(|s| std::cmp::Reverse((s.matched, s.context)));
+    scores.sort_by_key(|s| std::cmp::Reverse((s.matched, s.header_fields, s.context)));
     let best = scores[0];
     if (best.matched + best.context) * 2 < best.tried || best.matched == 0 {
         let tried: Vec<String> = scores
