@@ -71,7 +71,7 @@ fn line(format: Format, i: u64, out: &mut Vec<u8>) -> std::io::Result<()> {
     let (a, b) = (i % 250 + 2, (i / 250) % 250 + 1);
     let port = 1024 + i % 60000;
     let (h, m, s) = (8 + (i / 3600) % 8, (i / 60) % 60, i % 60);
-    let epoch = 1_763_626_502 + i / 50;
+    let epoch = 1_795_162_502 + i / 50;
     match format {
         Format::Squid => writeln!(
             out,

@@ -346,6 +346,8 @@ struct SourceRun<'o> {
     batches: SourceBatches,
     /// The header row of a format that has one.
     header: Option<HeaderRow>,
+    /// The text of a format read whole.
+    document: Vec<u8>,
 }
 
 /// A source's header row: where the fields are, the row itself (repeated rows are skipped), and
@@ -375,6 +377,7 @@ impl<'o> SourceRun<'o> {
             report: SourceReport::new(id, path),
             batches: SourceBatches::default(),
             header: None,
+            document: Vec::new(),
         }
     }
 }
@@ -489,6 +492,18 @@ impl SourceRun<'_> {
                     self.format = Some(s.format);
                     self.report.sniffed = Some(s);
                 }
+                Err(_) if formats::sniff_document(head).is_some() => {
+                    let format = formats::sniff_document(head).unwrap_or(Format::M365Odata);
+                    self.format = Some(format);
+                    self.report.sniffed = Some(formats::Sniffed {
+                        format,
+                        matched: 1,
+                        context: 0,
+                        tried: 1,
+                        header_at: None,
+                        header_fields: 0,
+                    });
+                }
                 Err(detail) if !self.explicit => {
                     self.report.skipped = Some(detail);
                     return;
@@ -584,6 +599,12 @@ impl SourceRun<'_> {
     /// Parses whole lines `data` found at `base_offset`, in parallel, appending in order.
     fn parse_segment(&mut self, data: &[u8], base_offset: u64) {
         let format = if self.report.error.is_some() { None } else { self.format };
+        if format.is_some_and(Format::is_document) {
+            // Read whole in `finish`.
+            self.document.extend_from_slice(data);
+            self.report.bytes += data.len() as u64;
+            return;
+        }
         let chunks = line_chunks(data, chunk_bytes(data.len()));
         let ctx = self.ctx;
         let columns = self.opts.columns;
@@ -656,6 +677,9 @@ impl SourceRun<'_> {
     /// Settles times that depend on earlier lines (ambiguous local times, lmgrd dates) in file
     /// order, and records the format and the time span.
     fn finish(&mut self) {
+        if !self.document.is_empty() {
+            self.parse_document();
+        }
         self.report.format = self.format;
         self.report.kind = self.format.map(Format::kind);
         let mut previous: Option<TimestampMs> = None;
@@ -682,6 +706,76 @@ impl SourceRun<'_> {
         let (first, last) = all.fold((None, None), |(lo, hi), t| (min_opt(lo, Some(t)), max_opt(hi, Some(t))));
         self.report.first_ts = first;
         self.report.last_ts = last;
+    }
+}
+
+impl SourceRun<'_> {
+    /// Reads a whole-document source (a Microsoft 365 OData page): each record becomes a row at
+    /// the line where it starts; other lines are context.
+    fn parse_document(&mut self) {
+        let doc = std::mem::take(&mut self.document);
+        let scratch = bumpalo::Bump::new();
+        let mut events = Vec::new();
+        let mut bad = Vec::new();
+        if let Err(e) = formats::m365::parse_json_records(&doc, &scratch, &mut events, &mut bad) {
+            if events.is_empty() && bad.is_empty() {
+                self.report.error = Some(format!(
+                    "{}: not a message trace document: {e}",
+                    self.report.path.display()
+                ));
+            }
+        }
+        // Line starts, for turning byte offsets into line numbers.
+        let mut starts = vec![0usize];
+        starts.extend(
+            memchr::memchr_iter(b'\n', &doc)
+                .map(|i| i + 1)
+                .filter(|&i| i < doc.len()),
+        );
+        let line_of = |offset: usize| starts.partition_point(|&s| s <= offset) as u64;
+        let lines = starts.len() as u64;
+        let blank = starts
+            .iter()
+            .enumerate()
+            .filter(|&(i, &a)| {
+                let b = starts.get(i + 1).copied().unwrap_or(doc.len());
+                doc[a..b].iter().all(u8::is_ascii_whitespace)
+            })
+            .count() as u64;
+        let mut batch = RowBatch::new(&crate::mail::MAIL_EVENTS);
+        let mut record_lines = std::collections::BTreeSet::new();
+        for (offset, ev) in &events {
+            let line = line_of(*offset);
+            let Ok((ts, late)) = crate::rowparse::when(&self.ctx, ev.ts, ev.local_time, None) else {
+                bad.push((*offset, "no time stamp in the record"));
+                continue;
+            };
+            if let Some(late) = late {
+                batch.ambiguous.push((batch.rows, late));
+            }
+            ev.push(&mut batch, ts, line, starts[line as usize - 1] as u64);
+            record_lines.insert(line);
+        }
+        let mut reject_lines = std::collections::BTreeSet::new();
+        for (offset, reason) in &bad {
+            let line = line_of(*offset);
+            if reject_lines.insert(line) {
+                self.report.rejects.push(Reject {
+                    line,
+                    offset: starts[line as usize - 1] as u64,
+                    reason,
+                });
+            }
+        }
+        self.report.lines = lines;
+        self.report.blank = blank;
+        self.report.rejected = reject_lines.len() as u64;
+        self.report.parsed = lines - blank - self.report.rejected;
+        self.report.context = self.report.parsed - record_lines.len() as u64;
+        self.report.rows = batch.rows as u64;
+        if batch.rows > 0 {
+            self.batches.rows.push(batch);
+        }
     }
 }
 

@@ -233,6 +233,7 @@ impl RowParser {
                     LineKind::Rows
                 })
             }
+            Format::M365Odata => Err("a JSON document is read whole, not line by line"),
             _ => Err("a web format has no row parser"),
         }
     }

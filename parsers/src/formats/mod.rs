@@ -170,11 +170,13 @@ pub enum Format {
     IdentityCsvBare,
     /// Web-filter report exports (Smoothwall UI, Lightspeed, RM SafetyNet) mapped by header.
     WebCsv,
+    /// Microsoft 365 message trace as one Reporting Web Service (OData) JSON document, read whole.
+    M365Odata,
 }
 
 impl Format {
     /// Every format, in sniffing order (earlier wins a tie).
-    pub const ALL: [Format; 26] = [
+    pub const ALL: [Format; 27] = [
         Format::E2guardianSquid,
         Format::Squid,
         Format::Combined,
@@ -201,6 +203,7 @@ impl Format {
         Format::IdentityCsv,
         Format::IdentityCsvBare,
         Format::WebCsv,
+        Format::M365Odata,
     ];
 
     /// The name used on the command line and in reports.
@@ -232,6 +235,7 @@ impl Format {
             Format::IdentityCsv => "identity-csv",
             Format::IdentityCsvBare => "identity-csv-bare",
             Format::WebCsv => "web-csv",
+            Format::M365Odata => "m365-odata",
         }
     }
 
@@ -255,7 +259,7 @@ impl Format {
             | F::Smoothwall
             | F::WebCsv => Kind::Web,
             F::Netfilter | F::Filterlog | F::Fortigate | F::Sophos => Kind::Flow,
-            F::Postfix | F::Exim | F::M365Json | F::Exchange | F::M365Csv => Kind::Mail,
+            F::Postfix | F::Exim | F::M365Json | F::Exchange | F::M365Csv | F::M365Odata => Kind::Mail,
             F::Dhcpd | F::WindowsDhcp | F::IdentityCsv | F::IdentityCsvBare => Kind::Identity,
             F::Flexlm => Kind::LicenceUse,
             F::InventoryCsv => Kind::Inventory,
@@ -291,10 +295,16 @@ impl Format {
             Format::LicenceRegister => "Licence purchase register CSV",
             Format::IdentityCsv => "Identity list: time,IP,user[,device] CSV with a header row",
             Format::IdentityCsvBare => "Identity list: time,IP,user[,device] CSV without a header row",
+            Format::M365Odata => "Microsoft 365 message trace, a Reporting Web Service JSON document",
             Format::WebCsv => {
                 "Web-filter report CSV mapped by its header (Smoothwall UI; Lightspeed and RM SafetyNet presets unverified)"
             }
         }
+    }
+
+    /// Whether a file of this format is one document read whole rather than line by line.
+    pub fn is_document(self) -> bool {
+        self == Format::M365Odata
     }
 
     /// Whether files of this format start with a header row naming their columns (possibly after
@@ -421,6 +431,9 @@ fn score(format: Format, sample: &[&[u8]], ctx: &TimeContext) -> Sniffed {
         header_at: None,
         header_fields: 0,
     };
+    if format.is_document() {
+        return s;
+    }
     let mut columns = None;
     let mut body = sample;
     if format.has_header() {
@@ -509,6 +522,16 @@ pub fn sniff(sample: &[&[u8]], ctx: &TimeContext) -> Result<Sniffed, String> {
         ));
     }
     Ok(best)
+}
+
+/// Recognises a file read whole from its head: a JSON document (not JSON lines) holding message
+/// trace records.
+pub fn sniff_document(head: &[u8]) -> Option<Format> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head).trim_ascii_start();
+    let json = matches!(head.first(), Some(b'{' | b'['));
+    let trace = memchr::memmem::find(head, b"\"RecipientAddress\"").is_some()
+        || memchr::memmem::find(head, b"\"MessageTraceId\"").is_some();
+    (json && trace).then_some(Format::M365Odata)
 }
 
 /// Whether a line holds bytes no text log has (NUL, or mostly control bytes).

@@ -1,0 +1,141 @@
+//! Every format at once: `vigil ingest --output json` on `parsers/tests/data`, a directory that
+//! mixes every format vigil reads (the reference samples of each parser), must name the right
+//! format and kind for each file, make records of each, and reject nothing but the lines of
+//! `proxy/access-damaged.log` that were damaged on purpose.
+
+use std::path::Path;
+
+use crate::support::{json, vigil};
+
+/// (file under parsers/tests/data, format, kind).
+const EXPECTED: &[(&str, &str, &str)] = &[
+    ("exchange/MSGTRK20261120-1.LOG", "exchange", "mail"),
+    ("firewall/fortigate.log", "fortigate", "flow"),
+    ("firewall/kern.log", "netfilter", "flow"),
+    ("firewall/pfsense-filter.log", "filterlog", "flow"),
+    ("firewall/sophos.log", "sophos", "flow"),
+    ("identity/DhcpSrvLog-Fri.log", "windows-dhcp", "identity"),
+    ("identity/dhcpd.log", "dhcpd", "identity"),
+    ("identity/leases-bare.csv", "identity-csv-bare", "identity"),
+    ("identity/users.csv", "identity-csv", "identity"),
+    ("inventory/intune-apps.csv", "inventory-csv", "inventory"),
+    ("licences/lmgrd.log", "flexlm", "licence-use"),
+    ("licences/register.csv", "licence-register", "licences"),
+    ("m365/messagetrace-odata.json", "m365-odata", "mail"),
+    ("m365/messagetrace.csv", "m365-csv", "mail"),
+    ("m365/messagetrace.json", "m365-json", "mail"),
+    ("mail/exim-mainlog", "exim", "mail"),
+    ("postfix/maillog", "postfix", "mail"),
+    ("proxy/access-combined.log", "combined", "web"),
+    ("proxy/access-damaged.log", "squid", "web"),
+    ("proxy/access.log", "squid", "web"),
+    ("proxy/e2guardian-access.log", "e2guardian", "web"),
+    ("web/e2guardian-format2.log", "e2guardian-csv", "web"),
+    ("web/e2guardian-format3.log", "e2guardian-squid", "web"),
+    ("web/e2guardian-format4.log", "e2guardian-tab", "web"),
+    ("web/e2guardian-format5.log", "e2guardian-epoch", "web"),
+    ("web/generic-webfilter.csv", "web-csv", "web"),
+    ("web/lightspeed-activity.csv", "web-csv", "web"),
+    ("web/relay-website-history.csv", "web-csv", "web"),
+    ("web/safetynet-report.csv", "web-csv", "web"),
+    ("web/smoothwall-access.log", "smoothwall", "web"),
+    ("web/smoothwall-export.csv", "web-csv", "web"),
+    ("web/squidguard-blocked.log", "squidguard", "web"),
+];
+
+/// Files in the directory that are not logs: skipped, with the reason.
+const NOT_LOGS: &[&str] = &["postfix/README.md", "postfix/pflogsumm.txt"];
+
+#[test]
+fn a_directory_of_every_format_is_read_with_the_right_format_for_each_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("parsers/tests/data");
+    let out = vigil()
+        .args(["ingest", "--output", "json"])
+        .arg(&root)
+        .output()
+        .expect("vigil runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = json(&out);
+    let sources = report["sources"].as_array().expect("sources");
+    let rel = |s: &serde_json::Value| {
+        let p = s["path"].as_str().expect("path");
+        Path::new(p)
+            .strip_prefix(&root)
+            .expect("under root")
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
+    for &(file, format, kind) in EXPECTED {
+        let s = sources
+            .iter()
+            .find(|s| rel(s) == file)
+            .unwrap_or_else(|| panic!("{file} was not read"));
+        assert_eq!(s["format"], format, "{file}");
+        assert_eq!(s["kind"], kind, "{file}");
+        assert!(s["rows"].as_u64().unwrap_or(0) > 0, "{file}: no records");
+        let lines = s["lines"].as_u64().unwrap_or(0);
+        let accounted =
+            s["parsed"].as_u64().unwrap_or(0) + s["rejected"].as_u64().unwrap_or(0) + s["blank"].as_u64().unwrap_or(0);
+        assert_eq!(accounted, lines, "{file}: every line accounted for");
+        let rejected = s["rejected"].as_u64().unwrap_or(u64::MAX);
+        if file == "proxy/access-damaged.log" {
+            let lines: Vec<u64> = s["rejects"]
+                .as_array()
+                .expect("rejects")
+                .iter()
+                .map(|r| r["line"].as_u64().unwrap_or(0))
+                .collect();
+            assert_eq!(lines, vec![9, 10, 11], "{file}: exactly the damaged lines");
+        } else {
+            assert_eq!(rejected, 0, "{file}: {}", s["rejects"]);
+        }
+    }
+    for file in NOT_LOGS {
+        let s = sources.iter().find(|s| rel(s) == *file).expect("listed");
+        assert!(s["skipped"].is_string(), "{file} should be skipped: {s}");
+    }
+    assert_eq!(
+        sources.len(),
+        EXPECTED.len() + NOT_LOGS.len(),
+        "every file in the directory is listed above"
+    );
+    let kinds: Vec<&str> = report["kinds"]
+        .as_array()
+        .expect("kinds")
+        .iter()
+        .filter_map(|k| k["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "web",
+            "flow",
+            "mail",
+            "identity",
+            "inventory",
+            "licences",
+            "licence-use"
+        ]
+    );
+    // The pfSense log's DHCP lines went to the DHCP parser.
+    let pf = sources
+        .iter()
+        .find(|s| rel(s) == "firewall/pfsense-filter.log")
+        .expect("pf");
+    assert_eq!(pf["routed"][0]["format"], "dhcpd");
+}
+
+#[test]
+fn a_forced_wrong_format_rejects_with_reasons_instead_of_misreading() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("parsers/tests/data");
+    let out = vigil()
+        .args(["ingest", "--output", "json", "--format", "postfix"])
+        .arg(root.join("firewall/fortigate.log"))
+        .output()
+        .expect("vigil runs");
+    let report = json(&out);
+    let s = &report["sources"][0];
+    assert_eq!(s["rows"], 0);
+    assert_eq!(s["rejected"], s["lines"]);
+    assert!(s["rejects"][0]["reason"].as_str().is_some_and(|r| !r.is_empty()));
+}
