@@ -717,13 +717,14 @@ impl SourceRun<'_> {
         let scratch = bumpalo::Bump::new();
         let mut events = Vec::new();
         let mut bad = Vec::new();
-        if let Err(e) = formats::m365::parse_json_records(&doc, &scratch, &mut events, &mut bad) {
-            if events.is_empty() && bad.is_empty() {
-                self.report.error = Some(format!(
-                    "{}: not a message trace document: {e}",
-                    self.report.path.display()
-                ));
-            }
+        if let Err(e) = formats::m365::parse_json_records(&doc, &scratch, &mut events, &mut bad)
+            && events.is_empty()
+            && bad.is_empty()
+        {
+            self.report.error = Some(format!(
+                "{}: not a message trace document: {e}",
+                self.report.path.display()
+            ));
         }
         // Line starts, for turning byte offsets into line numbers.
         let mut starts = vec![0usize];
