@@ -6,6 +6,7 @@
 //! This crate knows nothing of the terminal or of command-line parsing.
 
 pub mod frame;
+pub mod identity;
 pub mod summary;
 pub mod top;
 

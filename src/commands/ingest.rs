@@ -4,6 +4,8 @@
 use std::io::Write;
 use std::time::Instant;
 
+use polars::prelude::IntoLazy;
+
 use anyhow::Result;
 use serde::Serialize;
 use vigil_parsers::Kind;
@@ -28,6 +30,13 @@ pub fn run(args: &IngestArgs) -> Result<Outcome> {
         let started = Instant::now();
         let frame = vigil_queries::web_frame(web)?;
         frames.push(FrameJson::new(Kind::Web, &frame, started));
+        if frame.height() > 0 {
+            let started = Instant::now();
+            let learned = vigil_queries::collect(vigil_queries::identity::learned_identities(frame.lazy()))?;
+            let mut f = FrameJson::new(Kind::Identity, &learned, started);
+            f.kind = "identity (learned from authenticated web requests)";
+            frames.push(f);
+        }
     }
     for table in tables {
         let kind = table.schema.kind;
