@@ -24,11 +24,14 @@ struct Facts {
     received_rows: Vec<(usize, usize)>,
 }
 
-fn fill(slot: &mut Option<Vec<u8>>, v: Option<&[u8]>) {
-    if let Some(v) = v
-        && slot.as_deref() != Some(v)
-    {
-        *slot = Some(v.to_vec());
+/// Records `v` in `slot`; true when that changed what is known.
+fn fill(slot: &mut Option<Vec<u8>>, v: Option<&[u8]>) -> bool {
+    match v {
+        Some(v) if slot.as_deref() != Some(v) => {
+            *slot = Some(v.to_vec());
+            true
+        }
+        _ => false,
     }
 }
 
@@ -47,21 +50,27 @@ pub fn join(events: Vec<RowBatch>, sources: &[u32]) -> Vec<(u32, RowBatch)> {
             let facts = match key {
                 Some(k) => {
                     let f = state.entry_ref(k).or_default();
-                    fill(&mut f.message_id, ev.cat_value(c::MESSAGE_ID, r));
-                    fill(&mut f.client, ev.cat_value(c::CLIENT, r));
-                    fill(&mut f.client_ip, ev.cat_value(c::CLIENT_IP, r));
-                    fill(&mut f.subject, ev.cat_value(c::SUBJECT, r));
+                    let mut changed = fill(&mut f.message_id, ev.cat_value(c::MESSAGE_ID, r));
+                    changed |= fill(&mut f.client, ev.cat_value(c::CLIENT, r));
+                    changed |= fill(&mut f.client_ip, ev.cat_value(c::CLIENT_IP, r));
+                    changed |= fill(&mut f.subject, ev.cat_value(c::SUBJECT, r));
                     // A rejection's sender and size belong to that line, not to the message.
                     if !rejected {
-                        fill(&mut f.from, ev.cat_value(c::FROM, r));
-                        if f.size.is_none() {
+                        changed |= fill(&mut f.from, ev.cat_value(c::FROM, r));
+                        if f.size.is_none() && ev.num_value(c::SIZE, r).is_some() {
                             f.size = ev.num_value(c::SIZE, r);
+                            changed = true;
                         }
                     }
-                    if ev.num_value(c::RECIPIENTS, r).is_some() {
+                    if ev.num_value(c::RECIPIENTS, r).is_some() && f.recipients != ev.num_value(c::RECIPIENTS, r) {
                         f.recipients = ev.num_value(c::RECIPIENTS, r);
+                        changed = true;
                     }
-                    for &(b, row) in &f.received_rows {
+                    // Rows are completed only when a fact is new, and kept waiting only until
+                    // the sender and size are known, so the work stays linear however many
+                    // lines a message has.
+                    let pending = if changed { f.received_rows.as_slice() } else { &[] };
+                    for &(b, row) in pending {
                         let out = &mut outs[b];
                         out.fill_cat(c::FROM, row, f.from.as_deref());
                         out.fill_num(c::SIZE, row, f.size);
@@ -70,6 +79,9 @@ pub fn join(events: Vec<RowBatch>, sources: &[u32]) -> Vec<(u32, RowBatch)> {
                         out.fill_cat(c::CLIENT_IP, row, f.client_ip.as_deref());
                         out.fill_cat(c::SUBJECT, row, f.subject.as_deref());
                         out.fill_num(c::RECIPIENTS, row, f.recipients);
+                    }
+                    if f.from.is_some() && f.size.is_some() {
+                        f.received_rows.clear();
                     }
                     Some(f)
                 }
@@ -113,6 +125,7 @@ pub fn join(events: Vec<RowBatch>, sources: &[u32]) -> Vec<(u32, RowBatch)> {
                 if status == b"received"
                     && let Some(k) = key
                     && let Some(f) = state.get_mut(k)
+                    && (f.from.is_none() || f.size.is_none())
                 {
                     f.received_rows.push((here, row));
                 }
@@ -194,5 +207,44 @@ mod tests {
         }
         // After `done` the message's facts are gone: a reused queue id starts afresh.
         assert_eq!(rows.cat_value(c::FROM, 3), None);
+    }
+
+    #[test]
+    fn a_received_row_is_completed_when_qmgr_names_sender_and_size() {
+        let mut b = RowBatch::new(&MAIL_EVENTS);
+        let q = Some(&b"Q2"[..]);
+        let events = [
+            MailEvent {
+                msg_key: q,
+                client: Some(b"mx.example.net"),
+                status: Some(MailStatus::Received),
+                ..MailEvent::default()
+            },
+            MailEvent {
+                msg_key: q,
+                message_id: Some(b"<m@example.net>"),
+                ..MailEvent::default()
+            },
+            MailEvent {
+                msg_key: q,
+                message_id: Some(b"<m@example.net>"),
+                ..MailEvent::default()
+            },
+            MailEvent {
+                msg_key: q,
+                from: Some(b"a@example.net"),
+                size: Some(99),
+                ..MailEvent::default()
+            },
+        ];
+        for (i, e) in events.iter().enumerate() {
+            e.push(&mut b, i as i64, i as u64 + 1, 0);
+        }
+        let joined = join(vec![b], &[0]);
+        let rows = &joined[0].1;
+        assert_eq!(rows.rows, 1);
+        assert_eq!(rows.cat_value(c::FROM, 0), Some(&b"a@example.net"[..]));
+        assert_eq!(rows.num_value(c::SIZE, 0), Some(99));
+        assert_eq!(rows.cat_value(c::MESSAGE_ID, 0), Some(&b"<m@example.net>"[..]));
     }
 }
