@@ -66,6 +66,33 @@ fn repeat_sample(format: Format, mb: u64) -> Vec<u8> {
     out
 }
 
+/// A Reporting Web Service page of about `mb` MB: one message trace record per line.
+fn odata_document(mb: u64) -> Vec<u8> {
+    let mut out = b"{\n  \"odata.metadata\": \"https://reports.office365.com/ecp/ReportingWebService/Reporting.svc/$metadata#MessageTrace\",\n  \"value\": [\n".to_vec();
+    let mut i = 0u64;
+    while (out.len() as u64) < mb << 20 {
+        if i > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        write!(
+            out,
+            "    {{\"Organization\": \"kestrelbrook.onmicrosoft.com\", \"MessageId\": \"\\u003cm{i}@home.example\\u003e\", \"Received\": \"2026-11-20T{:02}:{:02}:{:02}.{:07}\", \"SenderAddress\": \"parent{}@home.example\", \"RecipientAddress\": \"staff{}@kestrelbrook.example\", \"Subject\": \"Homework {i}\", \"Status\": \"Delivered\", \"ToIP\": null, \"FromIP\": \"203.0.113.{}\", \"Size\": {}, \"MessageTraceId\": \"3e4f5a6b-0000-4000-8000-{i:012}\", \"StartDate\": \"2026-11-19T00:00:00Z\", \"EndDate\": \"2026-11-21T00:00:00Z\", \"Index\": {i}}}",
+            8 + (i / 3600) % 8,
+            (i / 60) % 60,
+            i % 60,
+            i % 10_000_000,
+            i % 5000,
+            i % 140,
+            i % 250 + 2,
+            2000 + i % 50_000
+        )
+        .expect("write record");
+        i += 1;
+    }
+    out.extend_from_slice(b"\n  ]\n}\n");
+    out
+}
+
 /// A real-shaped line of `format`, varied by `i`.
 fn line(format: Format, i: u64, out: &mut Vec<u8>) -> std::io::Result<()> {
     let (a, b) = (i % 250 + 2, (i / 250) % 250 + 1);
@@ -182,7 +209,9 @@ fn line(format: Format, i: u64, out: &mut Vec<u8>) -> std::io::Result<()> {
 
 fn write_sample(dir: &Path, format: Format, mb: u64) -> (std::path::PathBuf, u64) {
     let path = dir.join(format!("{}.log", format.name()));
-    let text = if sample_of(format).is_empty() {
+    let text = if format == Format::M365Odata {
+        odata_document(mb)
+    } else if sample_of(format).is_empty() {
         let mut text = Vec::with_capacity((mb as usize) << 20);
         let mut i = 0;
         while (text.len() as u64) < mb << 20 {
@@ -236,7 +265,12 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     println!("| format | kind | MB | lines | MB/s | lines/s |");
     println!("|---|---|---:|---:|---:|---:|");
-    for format in Format::ALL {
+    // VIGIL_BENCH_FORMATS=exim,postfix measures only those.
+    let only: Option<Vec<String>> = std::env::var("VIGIL_BENCH_FORMATS")
+        .ok()
+        .map(|v| v.split(',').map(str::to_owned).collect());
+    let chosen = |f: &Format| only.as_ref().is_none_or(|o| o.iter().any(|n| n == f.name()));
+    for format in Format::ALL.into_iter().filter(chosen) {
         let (path, bytes) = write_sample(dir.path(), format, mb);
         let (seconds, lines) = measure(&path, format, &pool);
         println!(

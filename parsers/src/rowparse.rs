@@ -418,12 +418,7 @@ fn exim_event(line: &[u8]) -> Result<Option<MailEvent<'_>>, &'static str> {
         Err(reason) => {
             // Exim writes many notices that are not message events; a line with Exim's time stamp
             // is one of them, anything else is not an Exim line.
-            let stamped = line.get(..19).is_some_and(|t| {
-                std::str::from_utf8(t)
-                    .ok()
-                    .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok())
-                    .is_some()
-            });
+            let stamped = formats::stamp_at_start(line).is_some();
             return if stamped && line.len() > 20 {
                 Ok(None)
             } else {

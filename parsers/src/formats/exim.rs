@@ -64,11 +64,7 @@ pub struct EximLine<'a> {
 
 /// Parses one mainlog line.
 pub fn parse(line: &[u8]) -> Result<EximLine<'_>, &'static str> {
-    let text_time = line.get(..19).ok_or("no YYYY-MM-DD HH:MM:SS time stamp")?;
-    let time = std::str::from_utf8(text_time)
-        .ok()
-        .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok())
-        .ok_or("no YYYY-MM-DD HH:MM:SS time stamp")?;
+    let time = super::stamp_at_start(line).ok_or("no YYYY-MM-DD HH:MM:SS time stamp")?;
     let mut rest = &line[19..];
     if let Some(r) = rest.strip_prefix(b".") {
         let n = r.iter().take_while(|b| b.is_ascii_digit()).count();

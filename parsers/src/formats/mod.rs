@@ -49,9 +49,37 @@ fn sum(a: Option<u64>, b: Option<u64>) -> Option<u64> {
 
 /// `YYYY-MM-DD` and `HH:MM:SS` as a naive date-time.
 fn date_time(date: &[u8], time: &[u8]) -> Option<chrono::NaiveDateTime> {
-    let d = std::str::from_utf8(date).ok()?;
-    let t = std::str::from_utf8(time).ok()?;
-    chrono::NaiveDateTime::parse_from_str(&format!("{d} {t}"), "%Y-%m-%d %H:%M:%S").ok()
+    let digits = |s: &[u8]| -> Option<u32> {
+        s.iter().try_fold(0u32, |acc, &b| {
+            b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+        })
+    };
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *date else {
+        return None;
+    };
+    let [h0, h1, b':', n0, n1, b':', s0, s1] = *time else {
+        return None;
+    };
+    let year = i32::try_from(digits(&[y0, y1, y2, y3])?).ok()?;
+    let second = digits(&[s0, s1]).filter(|&s| s <= 60)?;
+    crate::time::naive(
+        year,
+        digits(&[m0, m1])?,
+        digits(&[d0, d1])?,
+        digits(&[h0, h1])?,
+        digits(&[n0, n1])?,
+        second,
+        0,
+    )
+}
+
+/// `YYYY-MM-DD HH:MM:SS` at the start of a line, as a naive date-time.
+pub fn stamp_at_start(line: &[u8]) -> Option<chrono::NaiveDateTime> {
+    let s = line.get(..19)?;
+    if s[10] != b' ' {
+        return None;
+    }
+    date_time(&s[..10], &s[11..])
 }
 
 /// `+0100`, `-07:00` as minutes east of UTC.
