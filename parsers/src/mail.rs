@@ -114,6 +114,23 @@ pub static MAIL_EVENTS: Schema = Schema {
 
 const MAIL_EVENT_COLUMNS: &[ColumnDef] = &[
     col("msg_key", ColumnType::Cat),
+    // Unique per message: plain text while parsing; the join interns it once for the frame.
+    col("message_id", ColumnType::Text),
+    col("from", ColumnType::Cat),
+    col("to", ColumnType::Cat),
+    col("size", ColumnType::U64),
+    col("status", ColumnType::Cat),
+    col("relay", ColumnType::Cat),
+    col("client", ColumnType::Cat),
+    col("client_ip", ColumnType::Cat),
+    col("subject", ColumnType::Text),
+    col("detail", ColumnType::Text),
+    col("recipients", ColumnType::U64),
+    col("done", ColumnType::U64),
+];
+
+const MAIL_COLUMNS: &[ColumnDef] = &[
+    col("msg_key", ColumnType::Cat),
     col("message_id", ColumnType::Cat),
     col("from", ColumnType::Cat),
     col("to", ColumnType::Cat),
@@ -125,9 +142,7 @@ const MAIL_EVENT_COLUMNS: &[ColumnDef] = &[
     col("subject", ColumnType::Cat),
     col("detail", ColumnType::Text),
     col("recipients", ColumnType::U64),
-    col("done", ColumnType::U64),
 ];
-const MAIL_COLUMNS: &[ColumnDef] = MAIL_EVENT_COLUMNS.split_at(12).0;
 
 /// Column indices shared by [`MAIL`] and [`MAIL_EVENTS`].
 #[allow(missing_docs)]
@@ -152,7 +167,7 @@ impl MailEvent<'_> {
     pub fn push(&self, b: &mut RowBatch, ts: i64, line: u64, offset: u64) {
         b.start(ts, line, offset);
         b.cat(c::MSG_KEY, self.msg_key);
-        b.cat(c::MESSAGE_ID, self.message_id);
+        b.text(c::MESSAGE_ID, self.message_id);
         b.cat(c::FROM, self.from);
         b.cat(c::TO, self.to);
         b.num(c::SIZE, self.size);
@@ -160,7 +175,7 @@ impl MailEvent<'_> {
         b.cat(c::RELAY, self.relay);
         b.cat(c::CLIENT, self.client);
         b.cat(c::CLIENT_IP, self.client_ip);
-        b.cat(c::SUBJECT, self.subject);
+        b.text(c::SUBJECT, self.subject);
         b.text(c::DETAIL, self.detail);
         b.num(c::RECIPIENTS, self.recipients.map(u64::from));
         b.num(c::DONE, Some(u64::from(self.done)));

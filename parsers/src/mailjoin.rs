@@ -50,10 +50,10 @@ pub fn join(events: Vec<RowBatch>, sources: &[u32]) -> Vec<(u32, RowBatch)> {
             let facts = match key {
                 Some(k) => {
                     let f = state.entry_ref(k).or_default();
-                    let mut changed = fill(&mut f.message_id, ev.cat_value(c::MESSAGE_ID, r));
+                    let mut changed = fill(&mut f.message_id, ev.text_value(c::MESSAGE_ID, r));
                     changed |= fill(&mut f.client, ev.cat_value(c::CLIENT, r));
                     changed |= fill(&mut f.client_ip, ev.cat_value(c::CLIENT_IP, r));
-                    changed |= fill(&mut f.subject, ev.cat_value(c::SUBJECT, r));
+                    changed |= fill(&mut f.subject, ev.text_value(c::SUBJECT, r));
                     // A rejection's sender and size belong to that line, not to the message.
                     if !rejected {
                         changed |= fill(&mut f.from, ev.cat_value(c::FROM, r));
@@ -91,22 +91,19 @@ pub fn join(events: Vec<RowBatch>, sources: &[u32]) -> Vec<(u32, RowBatch)> {
                 let empty = Facts::default();
                 let f = facts.as_deref().unwrap_or(&empty);
                 let rows = &mut outs[here];
-                let pick = |own: Option<&'_ [u8]>, fact: &'_ Option<Vec<u8>>| -> Option<Vec<u8>> {
-                    own.map(<[u8]>::to_vec).or_else(|| fact.clone())
-                };
                 let from = if rejected {
-                    ev.cat_value(c::FROM, r).map(<[u8]>::to_vec)
+                    ev.cat_value(c::FROM, r)
                 } else {
-                    pick(ev.cat_value(c::FROM, r), &f.from)
+                    ev.cat_value(c::FROM, r).or(f.from.as_deref())
                 };
                 let row = rows.rows;
                 rows.start(ev.ts[r], ev.line[r], ev.offset[r]);
                 rows.cat(c::MSG_KEY, key);
                 rows.cat(
                     c::MESSAGE_ID,
-                    pick(ev.cat_value(c::MESSAGE_ID, r), &f.message_id).as_deref(),
+                    ev.text_value(c::MESSAGE_ID, r).or(f.message_id.as_deref()),
                 );
-                rows.cat(c::FROM, from.as_deref());
+                rows.cat(c::FROM, from);
                 rows.cat(c::TO, ev.cat_value(c::TO, r));
                 rows.num(
                     c::SIZE,
@@ -114,12 +111,9 @@ pub fn join(events: Vec<RowBatch>, sources: &[u32]) -> Vec<(u32, RowBatch)> {
                 );
                 rows.cat(c::STATUS, Some(status));
                 rows.cat(c::RELAY, ev.cat_value(c::RELAY, r));
-                rows.cat(c::CLIENT, pick(ev.cat_value(c::CLIENT, r), &f.client).as_deref());
-                rows.cat(
-                    c::CLIENT_IP,
-                    pick(ev.cat_value(c::CLIENT_IP, r), &f.client_ip).as_deref(),
-                );
-                rows.cat(c::SUBJECT, pick(ev.cat_value(c::SUBJECT, r), &f.subject).as_deref());
+                rows.cat(c::CLIENT, ev.cat_value(c::CLIENT, r).or(f.client.as_deref()));
+                rows.cat(c::CLIENT_IP, ev.cat_value(c::CLIENT_IP, r).or(f.client_ip.as_deref()));
+                rows.cat(c::SUBJECT, ev.text_value(c::SUBJECT, r).or(f.subject.as_deref()));
                 rows.text(c::DETAIL, ev.text_value(c::DETAIL, r));
                 rows.num(c::RECIPIENTS, ev.num_value(c::RECIPIENTS, r).or(f.recipients));
                 if status == b"received"
