@@ -283,3 +283,49 @@ pub fn top_flows(flows: LazyFrame, key: FlowKey, by: RankBy) -> PolarsResult<Vec
     rows.sort_by(|a, b| rank(b).cmp(&rank(a)).then_with(|| a.key.cmp(&b.key)));
     Ok(rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use vigil_parsers::Kind;
+    use vigil_parsers::ingest::{IngestOptions, ingest};
+
+    use super::*;
+    use crate::frame::row_frame;
+
+    fn frame(file: &str, kind: Kind) -> LazyFrame {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../parsers/tests/data")
+            .join(file);
+        let mut got = ingest(&[path], &IngestOptions::default()).expect("ingest");
+        row_frame(got.take_table(kind).expect("table")).expect("frame").lazy()
+    }
+
+    #[test]
+    fn flows_by_port_count_passed_and_blocked() {
+        let rows = top_flows(
+            frame("firewall/fortigate.log", Kind::Flow),
+            FlowKey::Ports,
+            RankBy::Count,
+        )
+        .expect("top");
+        let got: Vec<(&str, u64, u64, u64)> = rows
+            .iter()
+            .map(|r| (r.key.as_str(), r.connections, r.passed, r.blocked))
+            .collect();
+        // The sample alternates accepted HTTPS with denied WireGuard and OpenVPN attempts.
+        assert_eq!(got, [("1194/17", 4, 0, 4), ("443/6", 4, 4, 0), ("51820/17", 4, 0, 4)]);
+    }
+
+    #[test]
+    fn mail_by_domain_joins_each_message() {
+        let rows = top_mail(frame("mail/exim-mainlog", Kind::Mail), MailKey::Domains, RankBy::Count).expect("top");
+        let get = |d: &str| rows.iter().find(|r| r.key == d).cloned().unwrap_or_default();
+        // Six messages received from parents at home.example, each delivered to the office.
+        let home = get("home.example");
+        assert_eq!((home.received, home.bytes_received), (6, (12345..12351).sum()));
+        let school = get("kestrelbrook.example");
+        assert_eq!((school.delivered, school.rejected), (6, 1));
+        assert_eq!(school.bytes_delivered, (12345..12351).sum::<u64>());
+        assert_eq!(mail_totals(&rows).messages(), 13);
+    }
+}

@@ -79,7 +79,9 @@ fn kib(n: u64) -> u64 {
     if n >= 512 * 1024 { n / 1024 * 1024 } else { n }
 }
 
-fn assert_parity(log: &Path, syslog_name: &str, extra_rejected: u64) {
+/// Asserts that vigil's mail totals for `log` are pflogsumm's (run with `--syslog-name`), with
+/// `extra_rejected` rejections pflogsumm does not count.
+pub fn assert_parity(log: &Path, syslog_name: &str, extra_rejected: u64) {
     let p = pflogsumm_totals(log, syslog_name);
     let v = vigil_totals(log);
     let n = |k: &str| v[k].as_u64().unwrap_or(0);
