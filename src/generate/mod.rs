@@ -1,12 +1,33 @@
 //! `vigil generate`: a deterministic, realistic week of logs for a fictional school, with planted
 //! incidents recorded in `ground-truth.json`.
 //!
-//! The model has three layers so that later log kinds reuse it: [`school`] (people, devices,
-//! timetable), an activity layer here (who requests what, when: [`Event`]), and one writer per
-//! log format (today: Squid's native `access.log`, rotated daily the way logrotate does it).
+//! The model has three layers: [`school`] and [`network`] (people, devices, timetable, servers
+//! and addresses), an activity layer (who requests what, when: `Event` here for the web, and a
+//! day's presence of every device, `Presence`), and one writer per log format:
+//!
+//! - Squid's native `access.log` (here), rotated daily the way logrotate does it;
+//! - FortiGate traffic logs in syslog (`firewall`), rotated the same way;
+//! - ISC dhcpd in RFC 3164 syslog (`dhcp`);
+//! - a Microsoft 365 message trace exported with `Export-Csv` (`mail`) and the on-premises
+//!   Postfix relay's `maillog` (`relay`);
+//! - an Intune discovered-apps export and the licence purchase register (`assets`);
+//! - the FlexNet `lmgrd` debug log of the concurrent CAD licence (`lmgrd`).
+//!
+//! Every random choice comes from ChaCha8 streams seeded from `--seed`: the school and the web
+//! incidents from the main stream, each day's web traffic from its own stream, and every other
+//! log kind from streams of its own (so adding a kind never changes the proxy's bytes). Days are
+//! generated in parallel.
 
+pub mod network;
 pub mod school;
 pub mod sites;
+
+mod assets;
+mod dhcp;
+mod firewall;
+mod lmgrd;
+mod mail;
+mod relay;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -55,6 +76,8 @@ pub struct Written {
     pub files: Vec<(String, u64)>,
     /// Total lines.
     pub lines: u64,
+    /// Web (proxy) lines.
+    pub web_lines: u64,
     /// Planted incidents.
     pub incidents: usize,
 }
@@ -96,13 +119,43 @@ struct Event {
     incident: u16,
 }
 
-/// One day's proxy log as written.
-struct DayLog {
+/// A piece of a log as written: one day of one file, or a whole small file.
+#[derive(Debug, Default)]
+struct Chunk {
     text: Vec<u8>,
-    /// (incident number, 1-based line within the day, time) of each planted line.
+    /// (incident number, 1-based line within the chunk, time) of each planted line.
     tagged: Vec<(u16, u64, i64)>,
     /// Time of the last line (the file's mtime).
     last: i64,
+}
+
+/// Lines of a chunk before they are put in time order.
+#[derive(Debug, Default)]
+struct Recs {
+    recs: Vec<(i64, u32, u16, String)>,
+}
+
+impl Recs {
+    /// Adds a line (without its newline) at `ts`, planted by `incident` (0 for none).
+    fn push(&mut self, ts: i64, incident: u16, line: String) {
+        let seq = self.recs.len() as u32;
+        self.recs.push((ts, seq, incident, line));
+    }
+
+    /// The lines in time order (ties in the order they were added), each ended by `eol`.
+    fn into_chunk(mut self, eol: &str) -> Chunk {
+        self.recs.sort_by_key(|r| (r.0, r.1));
+        let mut chunk = Chunk::default();
+        for (n, (ts, _, incident, line)) in self.recs.into_iter().enumerate() {
+            chunk.text.extend_from_slice(line.as_bytes());
+            chunk.text.extend_from_slice(eol.as_bytes());
+            if incident > 0 {
+                chunk.tagged.push((incident, n as u64 + 1, ts));
+            }
+            chunk.last = chunk.last.max(ts);
+        }
+        chunk
+    }
 }
 
 /// A planted incident: what the detectors must find.
@@ -116,10 +169,141 @@ struct Incident {
     user: String,
     device: String,
     ip: String,
+    /// The licensed product, for licence incidents (as the register names it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    product: Option<String>,
     first: String,
     last: String,
     count: usize,
     evidence: Vec<Evidence>,
+}
+
+impl Incident {
+    /// A new incident (numbered later) about one user, device and address ("-" where none).
+    fn new(rule: &'static str, category: &'static str, severity: &'static str, summary: String) -> Incident {
+        Incident {
+            id: String::new(),
+            rule,
+            category,
+            severity,
+            summary,
+            user: "-".to_owned(),
+            device: "-".to_owned(),
+            ip: "-".to_owned(),
+            product: None,
+            first: String::new(),
+            last: String::new(),
+            count: 0,
+            evidence: Vec::new(),
+        }
+    }
+
+    /// Names the person (a mail incident: no device or address of theirs is involved).
+    fn by(mut self, school: &School, person: usize) -> Incident {
+        self.user = school.people[person].username.clone();
+        self
+    }
+
+    /// Names the person and their device.
+    fn about(mut self, school: &School, person: usize) -> Incident {
+        let p = &school.people[person];
+        let dev = &school.devices[p.device];
+        if p.role != Role::Guest {
+            self.user = p.username.clone();
+        }
+        self.device = dev.hostname.clone();
+        self.ip = dev.ip.clone();
+        self
+    }
+}
+
+/// The planted incidents so far; adding one gives its number (1-based, as lines are tagged).
+struct Registry {
+    incidents: Vec<Incident>,
+    /// People already chosen for an incident (each incident gets somebody new).
+    used: std::collections::HashSet<usize>,
+}
+
+impl Registry {
+    fn add(&mut self, incident: Incident) -> u16 {
+        self.incidents.push(incident);
+        self.incidents.len() as u16
+    }
+
+    /// Somebody with `role` not yet in an incident for whom `fits` holds (any such person when
+    /// everybody is taken; `None` when nobody fits at all).
+    fn pick(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        school: &School,
+        role: Role,
+        fits: impl Fn(&school::Person, &school::Device) -> bool,
+    ) -> Option<usize> {
+        let all: Vec<usize> = school
+            .with_role(role)
+            .into_iter()
+            .filter(|&i| fits(&school.people[i], &school.devices[school.people[i].device]))
+            .collect();
+        let fresh: Vec<usize> = all.iter().copied().filter(|i| !self.used.contains(i)).collect();
+        let p = *fresh.choose(rng).or_else(|| all.choose(rng))?;
+        self.used.insert(p);
+        Some(p)
+    }
+}
+
+/// Everything the writers of the other log kinds share.
+struct World<'a> {
+    school: &'a School,
+    days: &'a [NaiveDate],
+    seed: u64,
+    scale: f64,
+    /// When the inventory and register were exported (the last day, after school), UTC ms.
+    as_of: i64,
+}
+
+impl World<'_> {
+    /// A random stream for one log kind (`salt`) and day (`usize::MAX` for no day).
+    fn rng(&self, salt: u64, day: usize) -> ChaCha8Rng {
+        let d = (day as u64).wrapping_add(1).wrapping_mul(0xD1B5_4A32_D192_ED03);
+        ChaCha8Rng::seed_from_u64(self.seed ^ salt ^ d)
+    }
+}
+
+/// Who is on site when, on one day: each person's first and last moment of network activity
+/// (their device is on from a little before the first to a little after the last).
+#[derive(Debug, Clone)]
+struct Presence {
+    span: Vec<Option<(i64, i64)>>,
+}
+
+impl Presence {
+    fn from_events(people: usize, events: &[Event]) -> Presence {
+        let mut span = vec![None; people];
+        for e in events {
+            extend(&mut span[e.person as usize], e.ts);
+        }
+        Presence { span }
+    }
+}
+
+fn extend(span: &mut Option<(i64, i64)>, ts: i64) {
+    *span = Some(match *span {
+        Some((a, b)) => (a.min(ts), b.max(ts)),
+        None => (ts, ts),
+    });
+}
+
+/// The local (Europe/London) date and time of a UTC instant, with its offset east in seconds.
+fn london(ts: i64) -> (chrono::NaiveDateTime, i32) {
+    use chrono::Offset;
+    let utc = chrono::DateTime::from_timestamp_millis(ts).unwrap_or_default();
+    let local = utc.with_timezone(&chrono_tz::Europe::London);
+    (local.naive_local(), local.offset().fix().local_minus_utc())
+}
+
+/// An RFC 3164 syslog time stamp (`Nov 16 07:55:02`, `Nov  6 …`), local time.
+fn syslog_time(ts: i64) -> String {
+    london(ts).0.format("%b %e %H:%M:%S").to_string()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -241,7 +425,8 @@ pub fn generate(opts: &GenerateOptions) -> Result<Written> {
     };
     let plans = incident_plans(&mut rng, &school, &days);
 
-    let per_day: Vec<DayLog> = days
+    // The web: each day's requests from its own stream, as before any other kind existed.
+    let web: Vec<(Chunk, Vec<Event>)> = days
         .par_iter()
         .enumerate()
         .map(|(i, &day)| {
@@ -259,61 +444,181 @@ pub fn generate(opts: &GenerateOptions) -> Result<Written> {
                 }
             }
             let last = events.last().map_or(0, |e| e.ts);
-            DayLog { text, tagged, last }
+            (Chunk { text, tagged, last }, events)
         })
         .collect();
 
-    let mut incidents: Vec<Incident> = plans.into_iter().map(|p| p.incident).collect();
+    let mut registry = Registry {
+        used: plans.iter().map(|p| p.person).collect(),
+        incidents: plans.into_iter().map(|p| p.incident).collect(),
+    };
+    let last_day = *days.last().unwrap_or(&opts.start);
+    let world = World {
+        school: &school,
+        days: &days,
+        seed: opts.seed,
+        scale,
+        as_of: local_ms(last_day, 17 * 60 + 45, 0),
+    };
+    let fw_plan = firewall::plan(&world, &mut registry);
+    let mail_plan = mail::plan(&world, &mut registry);
+    let assets = assets::build(&world, &mut registry);
+    let lm_plan = lmgrd::plan(&world, &assets, &mut registry);
+    let unfiltered = fw_plan.unfiltered;
+
+    // Who is on site when: their web activity, stretched over their other planted activity.
+    let presence: Vec<Presence> = web
+        .iter()
+        .enumerate()
+        .map(|(i, (_, events))| {
+            let mut p = Presence::from_events(school.people.len(), events);
+            for &(person, ts) in fw_plan.activity(i) {
+                extend(&mut p.span[person], ts);
+            }
+            p
+        })
+        .collect();
+
+    let others: Vec<DayOut> = days
+        .par_iter()
+        .enumerate()
+        .map(|(i, _)| {
+            let (trace, relay) = mail::day(&world, &mail_plan, i, &presence[i]);
+            DayOut {
+                firewall: firewall::day(&world, &fw_plan, i, &web[i].1, &presence[i]),
+                dhcp: dhcp::day(&world, i, &presence, unfiltered),
+                lmgrd: lmgrd::day(&world, &lm_plan, i, &presence[i]),
+                trace,
+                relay,
+            }
+        })
+        .collect();
+
+    let mut out = Output {
+        dir: opts.out.clone(),
+        files: Vec::new(),
+        tags: Vec::new(),
+    };
+    for sub in ["proxy", "firewall", "dhcp", "mail", "inventory", "licences"] {
+        let dir = opts.out.join(sub);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut proxy = Vec::with_capacity(days.len());
+    let mut fw = Vec::with_capacity(days.len());
+    let mut dh = Vec::with_capacity(days.len());
+    let mut lm = Vec::with_capacity(days.len());
+    let mut rl = Vec::with_capacity(days.len());
+    let mut trace = Vec::new();
+    for ((chunk, _), day) in web.into_iter().zip(others) {
+        proxy.push(chunk);
+        fw.push(day.firewall);
+        dh.push(day.dhcp);
+        lm.push(day.lmgrd);
+        rl.push(day.relay);
+        trace.extend(day.trace);
+    }
+    let web_lines = out.rotated("proxy/access.log", proxy, opts.rotate)?;
+    out.rotated("firewall/fortigate.log", fw, opts.rotate)?;
+    out.joined("dhcp/dhcpd.log", dh)?;
+    out.joined("mail/messagetrace.csv", vec![mail::trace_csv(trace)])?;
+    out.joined("mail/maillog", rl)?;
+    out.joined("inventory/intune-discovered-apps.csv", vec![assets.inventory])?;
+    out.joined("licences/register.csv", vec![assets.register])?;
+    out.joined("licences/lmgrd.log", lm)?;
+
+    let mut incidents = registry.incidents;
     let mut spans: Vec<(i64, i64)> = vec![(i64::MAX, i64::MIN); incidents.len()];
-    std::fs::create_dir_all(opts.out.join("proxy")).with_context(|| format!("creating {}", opts.out.display()))?;
-    let n = per_day.len();
-    let mut files = Vec::new();
-    let mut total = 0u64;
-    let mut single: Vec<u8> = Vec::new();
-    let mut single_offset_lines = 0u64;
-    for (i, DayLog { text, tagged, last }) in per_day.into_iter().enumerate() {
-        let lines = memchr_count(&text);
-        total += lines;
-        let (name, base_line) = if opts.rotate {
-            let age = n - 1 - i;
-            let name = match age {
-                0 => "proxy/access.log".to_owned(),
-                1 => "proxy/access.log.1".to_owned(),
-                k => format!("proxy/access.log.{k}.gz"),
-            };
-            write_file(&opts.out.join(&name), &text, name.ends_with(".gz"), last)?;
-            files.push((name.clone(), lines));
-            (name, 0)
-        } else {
-            single.extend_from_slice(&text);
-            let base = single_offset_lines;
-            single_offset_lines += lines;
-            ("proxy/access.log".to_owned(), base)
-        };
-        for (incident, line, ts) in tagged {
-            let k = usize::from(incident) - 1;
-            spans[k] = (spans[k].0.min(ts), spans[k].1.max(ts));
-            incidents[k].evidence.push(Evidence {
-                file: name.clone(),
-                line: base_line + line,
-            });
-        }
-        if !opts.rotate && i == n - 1 {
-            write_file(&opts.out.join(&name), &single, false, last)?;
-            files.push((name, single_offset_lines));
-        }
+    for (incident, evidence, ts) in out.tags {
+        let k = usize::from(incident) - 1;
+        spans[k] = (spans[k].0.min(ts), spans[k].1.max(ts));
+        incidents[k].evidence.push(evidence);
     }
     for (inc, (first, last)) in incidents.iter_mut().zip(spans) {
         inc.count = inc.evidence.len();
-        inc.first = vigil_parsers::time::format_rfc3339(first);
-        inc.last = vigil_parsers::time::format_rfc3339(last);
+        if inc.count > 0 {
+            inc.first = vigil_parsers::time::format_rfc3339(first);
+            inc.last = vigil_parsers::time::format_rfc3339(last);
+        }
     }
-    write_ground_truth(opts, &school, &incidents, scale, &days, &files)?;
+    // A school too small for an incident (no Chromebooks, nobody in a DT room) has no lines of it.
+    incidents.retain(|inc| inc.count > 0);
+    for (i, inc) in incidents.iter_mut().enumerate() {
+        inc.id = format!("INC-{:02}", i + 1);
+    }
+    write_ground_truth(opts, &school, &incidents, scale, &days, &out.files)?;
     Ok(Written {
-        files,
-        lines: total,
+        lines: out.files.iter().map(|f| f.1).sum(),
+        web_lines,
+        files: out.files,
         incidents: incidents.len(),
     })
+}
+
+/// One day of every log kind but the web.
+struct DayOut {
+    firewall: Chunk,
+    dhcp: Chunk,
+    lmgrd: Chunk,
+    trace: Vec<mail::TraceRow>,
+    relay: Chunk,
+}
+
+/// The files written so far and the planted lines found in them.
+struct Output {
+    dir: PathBuf,
+    files: Vec<(String, u64)>,
+    /// (incident number, evidence, time).
+    tags: Vec<(u16, Evidence, i64)>,
+}
+
+impl Output {
+    /// Writes one chunk per day as a daily rotated set (`NAME`, `NAME.1`, `NAME.2.gz`, …, newest
+    /// last), or all of them as one `NAME`; returns the lines written.
+    fn rotated(&mut self, name: &str, chunks: Vec<Chunk>, rotate: bool) -> Result<u64> {
+        if !rotate {
+            return self.joined(name, chunks);
+        }
+        let n = chunks.len();
+        let mut total = 0;
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            let file = match n - 1 - i {
+                0 => name.to_owned(),
+                1 => format!("{name}.1"),
+                k => format!("{name}.{k}.gz"),
+            };
+            total += self.write(&file, vec![chunk])?;
+        }
+        Ok(total)
+    }
+
+    /// Writes the chunks one after another as one file; returns the lines written.
+    fn joined(&mut self, name: &str, chunks: Vec<Chunk>) -> Result<u64> {
+        self.write(name, chunks)
+    }
+
+    fn write(&mut self, name: &str, chunks: Vec<Chunk>) -> Result<u64> {
+        let mut text = Vec::with_capacity(chunks.iter().map(|c| c.text.len()).sum());
+        let mut lines = 0;
+        let mut last = 0;
+        for chunk in chunks {
+            for (incident, line, ts) in chunk.tagged {
+                self.tags.push((
+                    incident,
+                    Evidence {
+                        file: name.to_owned(),
+                        line: lines + line,
+                    },
+                    ts,
+                ));
+            }
+            lines += memchr_count(&chunk.text);
+            last = last.max(chunk.last);
+            text.extend_from_slice(&chunk.text);
+        }
+        write_file(&self.dir.join(name), &text, name.ends_with(".gz"), last)?;
+        self.files.push((name.to_owned(), lines));
+        Ok(lines)
+    }
 }
 
 fn memchr_count(text: &[u8]) -> u64 {
@@ -611,10 +916,21 @@ fn incident_plans(rng: &mut ChaCha8Rng, school: &School, days: &[NaiveDate]) -> 
     let day = |d: usize| d.min(days.len() - 1);
     let mut pick_pupil = {
         let mut used = std::collections::HashSet::new();
-        move |rng: &mut ChaCha8Rng| loop {
-            let p = *pupils.choose(rng).unwrap_or(&0);
-            if school.people[p].year.is_some_and(|y| y >= 8) && used.insert(p) {
-                return p;
+        let eligible = pupils
+            .iter()
+            .filter(|&&p| school.people[p].year.is_some_and(|y| y >= 8))
+            .count();
+        move |rng: &mut ChaCha8Rng| {
+            // A school too small to give every incident a pupil of its own reuses them (and one
+            // without pupils gives the incidents to its first person).
+            if used.len() >= eligible {
+                return *pupils.choose(rng).unwrap_or(&0);
+            }
+            loop {
+                let p = *pupils.choose(rng).unwrap_or(&0);
+                if school.people[p].year.is_some_and(|y| y >= 8) && used.insert(p) {
+                    return p;
+                }
             }
         }
     };
@@ -644,6 +960,7 @@ fn incident_plans(rng: &mut ChaCha8Rng, school: &School, days: &[NaiveDate]) -> 
                 },
                 device: dev.hostname.clone(),
                 ip: dev.ip.clone(),
+                product: None,
                 first: String::new(),
                 last: String::new(),
                 count: 0,
@@ -885,7 +1202,23 @@ struct SchoolSummary {
     staff: usize,
     pupils: usize,
     guests: usize,
-    subnets: [Subnet; 4],
+    subnets: [Subnet; 6],
+    infrastructure: Infrastructure,
+}
+
+/// The school's servers and edge, for a policy file or a detector's configuration.
+#[derive(Serialize)]
+struct Infrastructure {
+    public_ip: &'static str,
+    proxy: &'static str,
+    dns_resolver: &'static str,
+    dns_forwarders: [&'static str; 2],
+    dhcp_server: &'static str,
+    mail_relay: &'static str,
+    mis_server: &'static str,
+    firewall: &'static str,
+    licence_server: &'static str,
+    mail_domain: &'static str,
 }
 
 #[derive(Serialize)]
@@ -910,7 +1243,11 @@ fn write_ground_truth(
     let truth = GroundTruth {
         about: "Planted incidents in this generated, fictional school's logs. Each lists the rule \
                 that must find it and the exact evidence lines (file relative to this directory, \
-                1-based line). Everything else is ordinary traffic.",
+                1-based line; in CSV files the header and any line before it count). Everything \
+                else is ordinary traffic. user, device and ip are \"-\" where the incident has \
+                none; licence incidents name their product, and those whose evidence is an \
+                inventory or register row take the time of the export (the last day, 17:45 \
+                local) as first and last.",
         school: SchoolSummary {
             name: school::SCHOOL_NAME,
             domain: school::DNS_DOMAIN,
@@ -936,7 +1273,27 @@ fn write_ground_truth(
                     name: "guest-wifi",
                     cidr: "10.40.99.0/24",
                 },
+                Subnet {
+                    name: "servers",
+                    cidr: "10.40.1.0/24",
+                },
+                Subnet {
+                    name: "printers",
+                    cidr: "10.40.5.0/24",
+                },
             ],
+            infrastructure: Infrastructure {
+                public_ip: network::PUBLIC_IP,
+                proxy: network::PROXY_IP,
+                dns_resolver: network::RESOLVER_IP,
+                dns_forwarders: network::FORWARDERS,
+                dhcp_server: network::DHCP_IP,
+                mail_relay: network::RELAY_IP,
+                mis_server: network::MIS_IP,
+                firewall: network::FIREWALL_NAME,
+                licence_server: network::LICENCE_SERVER,
+                mail_domain: school::DNS_DOMAIN,
+            },
         },
         generator: GeneratorSummary {
             vigil_version: env!("CARGO_PKG_VERSION"),

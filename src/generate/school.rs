@@ -56,6 +56,20 @@ pub struct Person {
     pub activity: f64,
 }
 
+/// What sort of machine a device is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeviceKind {
+    /// A member of staff's Windows laptop (goes home at night: releases its lease).
+    StaffLaptop,
+    /// A Windows desktop in a classroom or suite (`room` says which).
+    Desktop,
+    /// A pupil's ChromeOS Chromebook (managed in the Google Admin console, not Intune).
+    Chromebook,
+    /// A visitor's phone or laptop on the guest Wi-Fi.
+    Guest,
+}
+
 /// One device on the network.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Device {
@@ -65,6 +79,23 @@ pub struct Device {
     pub ip: String,
     /// MAC address.
     pub mac: String,
+    /// What sort of machine it is.
+    pub kind: DeviceKind,
+    /// The room of a classroom desktop (`ICT1`, `DT2`, `ART1`…).
+    pub room: Option<&'static str>,
+}
+
+/// Rooms of 30 Windows desktops, in the order pupils' desktops are spread over them (the first
+/// six exist in even the smallest generated school, so DT and art lessons always have machines).
+pub const ROOMS: &[&str] = &[
+    "ICT1", "DT1", "ART1", "ICT2", "DT2", "LIB1", "ICT3", "MUS1", "ICT4", "SCI1", "HUM1", "ENG1", "MFL1", "SCI2",
+    "MAT1", "HUM2", "SEN1", "SCI3", "MAT2", "ENG2", "BUS1", "MFL2", "HUM3", "ENG3",
+];
+
+/// Whether pupil number `i` (0-based) has a Chromebook rather than a classroom desktop.
+fn has_chromebook(i: usize) -> bool {
+    let year = 7 + i % 7;
+    year >= 10 && i.is_multiple_of(3)
 }
 
 /// The whole fictional school.
@@ -92,6 +123,8 @@ impl School {
                 hostname: format!("KB-STF-L{:03}", i + 1),
                 ip: format!("10.40.{}.{}", 10 + i / 250, 2 + i % 250),
                 mac: mac(rng),
+                kind: DeviceKind::StaffLaptop,
+                room: None,
             });
             people.push(Person {
                 username,
@@ -102,6 +135,10 @@ impl School {
                 activity: rng.random_range(0.6..1.6),
             });
         }
+        // Pupils' desktops are spread round the rooms in turn, about 30 to a room.
+        let desktops = (0..pupils).filter(|&i| !has_chromebook(i)).count();
+        let rooms = desktops.div_ceil(30).clamp(6, ROOMS.len());
+        let mut desktop = 0usize;
         for i in 0..pupils {
             let (first, last) = name(rng);
             let year = 7 + (i % 7) as u8;
@@ -115,15 +152,20 @@ impl School {
             while !taken.insert(username.clone()) {
                 username.push_str(&rng.random_range(2..10).to_string());
             }
-            let (hostname, subnet) = if year >= 10 && i % 3 == 0 {
-                (format!("KB-CB-{:04}", i + 1), 24)
+            let (hostname, subnet, kind, room) = if has_chromebook(i) {
+                (format!("KB-CB-{:04}", i + 1), 24, DeviceKind::Chromebook, None)
             } else {
-                (format!("KB-ICT{}-PC{:02}", 1 + (i / 30) % 4, 1 + i % 30), 20)
+                let room = ROOMS[desktop % rooms];
+                let pc = 1 + desktop / rooms;
+                desktop += 1;
+                (format!("KB-{room}-PC{pc:02}"), 20, DeviceKind::Desktop, Some(room))
             };
             devices.push(Device {
                 hostname,
                 ip: format!("10.40.{}.{}", subnet + i / 250, 2 + i % 250),
                 mac: mac(rng),
+                kind,
+                room,
             });
             people.push(Person {
                 username,
@@ -139,6 +181,8 @@ impl School {
                 hostname: format!("guest-{:02}", i + 1),
                 ip: format!("10.40.99.{}", 10 + i),
                 mac: mac(rng),
+                kind: DeviceKind::Guest,
+                room: None,
             });
             people.push(Person {
                 username: format!("guest{:02}", i + 1),
