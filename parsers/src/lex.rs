@@ -89,7 +89,9 @@ pub fn digits_exact(i: &[u8], n: usize) -> IResult<&[u8], u32> {
     if i.len() < n || !i[..n].iter().all(u8::is_ascii_digit) {
         return fail(i, ErrorKind::Digit);
     }
-    let v = i[..n].iter().fold(0u32, |acc, &b| acc * 10 + u32::from(b - b'0'));
+    let v = i[..n]
+        .iter()
+        .fold(0u32, |acc, &b| acc * 10 + u32::from(b.wrapping_sub(b'0')));
     Ok((&i[n..], v))
 }
 
@@ -110,12 +112,17 @@ pub fn trim_spaces(s: &[u8]) -> &[u8] {
     &s[..s.len() - n]
 }
 
-/// A decimal fraction's digits as milliseconds (`.5` → 500, `.123456` → 123), rounding down.
+/// A decimal fraction's digits as milliseconds (`.5` → 500, `.123456` → 123), rounding down; a
+/// byte that is not a digit counts as 0 (callers check the digits).
 #[inline]
 pub fn fraction_ms(digits: &[u8]) -> u32 {
     let mut ms = 0u32;
     for k in 0..3 {
-        ms = ms * 10 + digits.get(k).map_or(0, |&d| u32::from(d - b'0'));
+        let d = digits
+            .get(k)
+            .filter(|d| d.is_ascii_digit())
+            .map_or(0, |&d| u32::from(d.wrapping_sub(b'0')));
+        ms = ms * 10 + d;
     }
     ms
 }
@@ -251,6 +258,7 @@ mod tests {
         assert_eq!(uint(b"1234567/9").expect("uint"), (&b"/9"[..], 1_234_567));
         assert_eq!(fraction_ms(b"5"), 500);
         assert_eq!(fraction_ms(b"123456"), 123);
+        assert_eq!(fraction_ms(b"1\x002"), 102);
         assert_eq!(opt_spaces(b"   x"), b"x");
         assert_eq!(trim_spaces(b" \tx y  "), b"x y");
         assert_eq!(trim_spaces(b"   "), b"");

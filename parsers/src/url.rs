@@ -113,7 +113,7 @@ fn port(p: &[u8]) -> Option<u16> {
         if !b.is_ascii_digit() {
             return None;
         }
-        v = v * 10 + u32::from(b - b'0');
+        v = v * 10 + u32::from(b.wrapping_sub(b'0'));
     }
     u16::try_from(v).ok()
 }
@@ -156,7 +156,7 @@ pub fn percent_decode_into(s: &[u8], plus_is_space: bool, out: &mut Vec<u8>) {
 
 fn hex(b: Option<&u8>) -> Option<u8> {
     match *b? {
-        c @ b'0'..=b'9' => Some(c - b'0'),
+        c @ b'0'..=b'9' => Some(c.wrapping_sub(b'0')),
         c @ b'a'..=b'f' => Some(c - b'a' + 10),
         c @ b'A'..=b'F' => Some(c - b'A' + 10),
         _ => None,

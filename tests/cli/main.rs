@@ -5,5 +5,6 @@ mod generate;
 mod help;
 mod ingest;
 mod mail;
+mod samples;
 mod support;
 mod top;

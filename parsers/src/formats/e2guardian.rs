@@ -102,7 +102,7 @@ fn is_status(t: &[u8]) -> bool {
 pub(crate) fn date_time(date: &[u8], time: &[u8]) -> Option<chrono::NaiveDateTime> {
     let num = |p: &[u8]| -> Option<u32> {
         (!p.is_empty() && p.len() <= 4 && p.iter().all(u8::is_ascii_digit))
-            .then(|| p.iter().fold(0, |acc, &d| acc * 10 + u32::from(d - b'0')))
+            .then(|| p.iter().fold(0, |acc, &d| acc * 10 + u32::from(d.wrapping_sub(b'0'))))
     };
     let mut d = date.split(|&b| b == b'.');
     let (y, mo, da) = (d.next()?, num(d.next()?)?, num(d.next()?)?);

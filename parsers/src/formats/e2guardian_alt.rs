@@ -281,7 +281,9 @@ pub(crate) fn epoch_ms(s: &[u8]) -> Option<TimestampMs> {
     if int.is_empty() || int.len() > 11 || !int.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let secs = int.iter().fold(0i64, |acc, &d| acc * 10 + i64::from(d - b'0'));
+    let secs = int
+        .iter()
+        .fold(0i64, |acc, &d| acc * 10 + i64::from(d.wrapping_sub(b'0')));
     let ms = match frac {
         Some(f) if !f.is_empty() && f.iter().all(u8::is_ascii_digit) => i64::from(crate::lex::fraction_ms(f)),
         Some(_) => return None,

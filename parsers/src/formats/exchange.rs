@@ -326,7 +326,7 @@ pub(crate) fn digits(v: &[u8]) -> Option<u32> {
     if v.is_empty() || v.len() > 4 || !v.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(v.iter().fold(0, |n, &d| n * 10 + u32::from(d - b'0')))
+    Some(v.iter().fold(0, |n, &d| n * 10 + u32::from(d.wrapping_sub(b'0'))))
 }
 
 #[cfg(test)]

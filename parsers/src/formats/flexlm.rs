@@ -121,7 +121,7 @@ fn time_of_day(t: &[u8]) -> Option<u32> {
     let mut next = || -> Option<u32> {
         let p = parts.next()?;
         (!p.is_empty() && p.len() <= 2 && p.iter().all(u8::is_ascii_digit))
-            .then(|| p.iter().fold(0, |acc, &d| acc * 10 + u32::from(d - b'0')))
+            .then(|| p.iter().fold(0, |acc, &d| acc * 10 + u32::from(d.wrapping_sub(b'0'))))
     };
     let (h, m, s) = (next()?, next()?, next()?);
     (h < 24 && m < 60 && s < 61).then_some(h * 3600 + m * 60 + s)

@@ -278,7 +278,9 @@ fn digits(i: &[u8], min: usize, max: usize) -> Option<(u32, &[u8])> {
     if n < min {
         return None;
     }
-    let v = i[..n].iter().fold(0u32, |acc, &b| acc * 10 + u32::from(b - b'0'));
+    let v = i[..n]
+        .iter()
+        .fold(0u32, |acc, &b| acc * 10 + u32::from(b.wrapping_sub(b'0')));
     Some((v, &i[n..]))
 }
 

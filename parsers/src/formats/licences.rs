@@ -280,7 +280,7 @@ fn decimal(v: &[u8]) -> Option<(u64, &[u8], &[u8])> {
     while let Some(&b) = v.get(i) {
         match b {
             b'0'..=b'9' => {
-                n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+                n = n.checked_mul(10)?.checked_add(u64::from(b.wrapping_sub(b'0')))?;
                 digits += 1;
             }
             b',' if digits > 0 && v.get(i + 1).is_some_and(u8::is_ascii_digit) => {}
@@ -335,7 +335,7 @@ fn pence(v: &[u8]) -> Result<Option<u64>, &'static str> {
         return Err("cost is not in pounds");
     }
     // Pence from the first two fraction digits, rounding half up on the third.
-    let digit = |k: usize| frac.get(k).map_or(0, |&d| u64::from(d - b'0'));
+    let digit = |k: usize| frac.get(k).map_or(0, |&d| u64::from(d.wrapping_sub(b'0')));
     let mut p = digit(0) * 10 + digit(1);
     if digit(2) >= 5 {
         p += 1;

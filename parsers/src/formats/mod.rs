@@ -51,7 +51,7 @@ fn sum(a: Option<u64>, b: Option<u64>) -> Option<u64> {
 fn date_time(date: &[u8], time: &[u8]) -> Option<chrono::NaiveDateTime> {
     let digits = |s: &[u8]| -> Option<u32> {
         s.iter().try_fold(0u32, |acc, &b| {
-            b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+            b.is_ascii_digit().then(|| acc * 10 + u32::from(b.wrapping_sub(b'0')))
         })
     };
     let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *date else {
@@ -93,8 +93,8 @@ fn offset_minutes(tz: &[u8]) -> Option<i64> {
     if digits.len() != 4 || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let h = i64::from(digits[0] - b'0') * 10 + i64::from(digits[1] - b'0');
-    let m = i64::from(digits[2] - b'0') * 10 + i64::from(digits[3] - b'0');
+    let h = i64::from(digits[0].wrapping_sub(b'0')) * 10 + i64::from(digits[1].wrapping_sub(b'0'));
+    let m = i64::from(digits[2].wrapping_sub(b'0')) * 10 + i64::from(digits[3].wrapping_sub(b'0'));
     Some(sign * (h * 60 + m))
 }
 

@@ -75,7 +75,7 @@ fn utm_prefix(line: &[u8]) -> (Option<chrono::NaiveDateTime>, &[u8]) {
             let s = stamp.get(a..b)?;
             s.iter()
                 .all(u8::is_ascii_digit)
-                .then(|| s.iter().fold(0, |acc, &d| acc * 10 + u32::from(d - b'0')))
+                .then(|| s.iter().fold(0, |acc, &d| acc * 10 + u32::from(d.wrapping_sub(b'0'))))
         };
         if stamp[4] != b':' || stamp[7] != b':' || stamp[10] != b'-' || stamp[13] != b':' || stamp[16] != b':' {
             return None;

@@ -140,7 +140,9 @@ fn result_status(s: &[u8]) -> Option<(&[u8], u16)> {
     if status.len() != 3 || !status.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let v = status.iter().fold(0u16, |acc, &d| acc * 10 + u16::from(d - b'0'));
+    let v = status
+        .iter()
+        .fold(0u16, |acc, &d| acc * 10 + u16::from(d.wrapping_sub(b'0')));
     Some((code, v))
 }
 

@@ -661,7 +661,7 @@ impl Cursor<'_> {
             if self.i - start == 4 {
                 return None;
             }
-            v = v * 10 + u32::from(d - b'0');
+            v = v * 10 + u32::from(d.wrapping_sub(b'0'));
             self.i += 1;
         }
         (self.i > start).then_some((v, self.i - start))
