@@ -304,7 +304,11 @@ impl RowParser {
 
     fn flexlm(&self, line: &[u8], at: Loc, rows: &mut RowSet, scratch: &mut Scratch) -> Result<LineKind, &'static str> {
         let batch = rows.batch(&crate::asset::LICENCE_USE);
-        match formats::flexlm::parse(line)? {
+        let parsed = match formats::flexlm::parse(line) {
+            Err(formats::flexlm::NOTICE) => return Ok(LineKind::Context),
+            other => other?,
+        };
+        match parsed {
             formats::flexlm::FlexLine::Date { date, .. } => {
                 batch.dates.push((batch.rows, date));
                 Ok(LineKind::Context)
@@ -557,6 +561,21 @@ mod tests {
         );
         assert_eq!(b.ts, vec![(15 * 3600 + 4 * 60 + 31) * 1000]);
         assert_eq!(b.cat_value(2, 0), Some(&b"jsmith"[..]));
+    }
+
+    #[test]
+    fn lmgrd_chatter_is_context() {
+        let (b, out) = parse(
+            Format::Flexlm,
+            &[
+                " 9:45:10 (lmgrd) FlexNet Licensing (v11.16.2.0 build 242433 x64_lsb) started on kb-lic01 (linux) (11/20/2026)",
+                " 9:45:11 (cadvend) Server started on kb-lic01 for: CADSTUDIO",
+                "15:04:31 (cadvend) OUT: \"CADSTUDIO\" nobody-at-host",
+            ],
+        );
+        assert_eq!(out[..2], [Ok(LineKind::Context), Ok(LineKind::Context)]);
+        assert!(out[2].is_err(), "a malformed check-out is still rejected");
+        assert_eq!(b.rows, 0);
     }
 
     #[test]

@@ -54,7 +54,11 @@ pub enum FlexLine<'a> {
     },
 }
 
-/// Parses one lmgrd line; other daemon chatter is refused with a reason.
+/// The reason [`parse`] gives for a well-formed line of daemon chatter (start-up banners, server
+/// status, `UNSUPPORTED`, `REMOVING`, …): the ingest counts these as context, not rejects.
+pub const NOTICE: &str = "lmgrd message that is not OUT:, IN:, DENIED: or TIMESTAMP";
+
+/// Parses one lmgrd line; other daemon chatter is refused with [`NOTICE`].
 pub fn parse(line: &[u8]) -> Result<FlexLine<'_>, &'static str> {
     let line = trim_spaces(line);
     let sp = line.iter().position(|&b| b == b' ').ok_or("no time of day")?;
@@ -76,7 +80,7 @@ pub fn parse(line: &[u8]) -> Result<FlexLine<'_>, &'static str> {
     } else if let Some(r) = rest.strip_prefix(b"DENIED: ") {
         (LicenceOp::Denied, r)
     } else {
-        return Err("lmgrd message that is not OUT:, IN:, DENIED: or TIMESTAMP");
+        return Err(NOTICE);
     };
     let rest = trim_spaces(rest);
     let (feature, rest) = match rest.strip_prefix(b"\"") {
