@@ -714,18 +714,16 @@ impl SourceRun<'_> {
     /// the line where it starts; other lines are context.
     fn parse_document(&mut self) {
         let doc = std::mem::take(&mut self.document);
-        let scratch = bumpalo::Bump::new();
-        let mut events = Vec::new();
-        let mut bad = Vec::new();
-        if let Err(e) = formats::m365::parse_json_records(&doc, &scratch, &mut events, &mut bad)
-            && events.is_empty()
-            && bad.is_empty()
-        {
-            self.report.error = Some(format!(
-                "{}: not a message trace document: {e}",
-                self.report.path.display()
-            ));
-        }
+        let spans = match formats::m365::record_spans_or_reason(&doc) {
+            Ok(spans) => spans,
+            Err(e) => {
+                self.report.error = Some(format!(
+                    "{}: not a message trace document: {e}",
+                    self.report.path.display()
+                ));
+                Vec::new()
+            }
+        };
         // Line starts, for turning byte offsets into line numbers.
         let mut starts = vec![0usize];
         starts.extend(
@@ -734,7 +732,32 @@ impl SourceRun<'_> {
                 .filter(|&i| i < doc.len()),
         );
         let line_of = |offset: usize| starts.partition_point(|&s| s <= offset) as u64;
-        let lines = starts.len() as u64;
+        let ctx = self.ctx;
+        // Records are independent: parse them in parallel, in order.
+        let parts: Vec<(RowBatch, Vec<(u64, &'static str)>)> = spans
+            .par_chunks(4096)
+            .map(|chunk| {
+                let scratch = bumpalo::Bump::new();
+                let mut batch = RowBatch::new(&crate::mail::MAIL_EVENTS);
+                let mut bad = Vec::new();
+                for &(start, end) in chunk {
+                    let line = line_of(start);
+                    let got = formats::m365::parse_record(&doc[start..end], &scratch)
+                        .and_then(|ev| crate::rowparse::when(&ctx, ev.ts, ev.local_time, None).map(|t| (ev, t)));
+                    match got {
+                        Ok((mut ev, (ts, late))) => {
+                            ev.done = true;
+                            if let Some(late) = late {
+                                batch.ambiguous.push((batch.rows, late));
+                            }
+                            ev.push(&mut batch, ts, line, starts[line as usize - 1] as u64);
+                        }
+                        Err(reason) => bad.push((line, reason)),
+                    }
+                }
+                (batch, bad)
+            })
+            .collect();
         let blank = starts
             .iter()
             .enumerate()
@@ -743,39 +766,41 @@ impl SourceRun<'_> {
                 doc[a..b].iter().all(u8::is_ascii_whitespace)
             })
             .count() as u64;
-        let mut batch = RowBatch::new(&crate::mail::MAIL_EVENTS);
         let mut record_lines = std::collections::BTreeSet::new();
-        for (offset, ev) in &events {
-            let line = line_of(*offset);
-            let Ok((ts, late)) = crate::rowparse::when(&self.ctx, ev.ts, ev.local_time, None) else {
-                bad.push((*offset, "no time stamp in the record"));
-                continue;
-            };
-            if let Some(late) = late {
-                batch.ambiguous.push((batch.rows, late));
-            }
-            ev.push(&mut batch, ts, line, starts[line as usize - 1] as u64);
-            record_lines.insert(line);
-        }
         let mut reject_lines = std::collections::BTreeSet::new();
-        for (offset, reason) in &bad {
-            let line = line_of(*offset);
-            if reject_lines.insert(line) {
-                self.report.rejects.push(Reject {
-                    line,
-                    offset: starts[line as usize - 1] as u64,
-                    reason,
-                });
+        for (batch, bad) in parts {
+            record_lines.extend(batch.line.iter().copied());
+            for (line, reason) in bad {
+                if reject_lines.insert(line) {
+                    self.report.rejects.push(Reject {
+                        line,
+                        offset: starts[line as usize - 1] as u64,
+                        reason,
+                    });
+                }
+            }
+            if batch.rows > 0 {
+                self.report.rows += batch.rows as u64;
+                self.batches.rows.push(batch);
             }
         }
+        let lines = starts.len() as u64;
         self.report.lines = lines;
         self.report.blank = blank;
         self.report.rejected = reject_lines.len() as u64;
         self.report.parsed = lines - blank - self.report.rejected;
-        self.report.context = self.report.parsed - record_lines.len() as u64;
-        self.report.rows = batch.rows as u64;
-        if batch.rows > 0 {
-            self.batches.rows.push(batch);
+        self.report.context = self.report.parsed - record_lines.difference(&reject_lines).count() as u64;
+        if self.report.error.is_some() {
+            // Not a document vigil can read: every line is unread.
+            self.report.rejected = lines - blank;
+            self.report.parsed = 0;
+            self.report.context = 0;
+            self.report.rejects = vec![Reject {
+                line: 1,
+                offset: 0,
+                reason: "not a JSON message trace document (see the source's error)",
+            }];
+            self.report.rejects_not_kept = self.report.rejected.saturating_sub(1);
         }
     }
 }

@@ -172,6 +172,7 @@ impl RowParser {
             Format::M365Json => {
                 let mut out = Vec::new();
                 formats::m365::parse_json_line(line, &scratch.bump, &mut out)?;
+                complete_rows(&mut out);
                 self.push_mail(&out, None, at, rows)
             }
             Format::Exchange | Format::M365Csv => {
@@ -179,7 +180,10 @@ impl RowParser {
                 let mut out = Vec::new();
                 match self.format {
                     Format::Exchange => formats::exchange::parse(line, cols, &scratch.bump, &mut out)?,
-                    _ => formats::m365::parse(line, cols, &scratch.bump, &mut out)?,
+                    _ => {
+                        formats::m365::parse(line, cols, &scratch.bump, &mut out)?;
+                        complete_rows(&mut out);
+                    }
                 }
                 self.push_mail(&out, None, at, rows)
             }
@@ -373,6 +377,14 @@ impl RowParser {
         } else {
             LineKind::Rows
         })
+    }
+}
+
+/// Marks message trace rows as complete: each row of a trace is one message and recipient with
+/// every fact, so the join keeps no state for them (a trace has millions of message ids).
+pub fn complete_rows(events: &mut [MailEvent<'_>]) {
+    for ev in events {
+        ev.done = true;
     }
 }
 
