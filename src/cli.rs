@@ -61,6 +61,13 @@ pub struct InputArgs {
     /// Read files instead of memory-mapping them (for network or FUSE file systems).
     #[arg(long)]
     pub no_mmap: bool,
+    /// Column names of web-filter report exports vigil has no preset for: a TOML file with a
+    /// `[web-csv]` table mapping vigil's fields to your export's headers, e.g.
+    /// `time = "When"`, `url = ["Website", "Site"]`, `user = "Pupil"`, `date-order = "month-first"`
+    /// (fields: time, date, time_of_day, url, host, user, client, device, action, reason,
+    /// category, status, method, bytes, duration, mime, user_agent, referer).
+    #[arg(long, value_name = "FILE")]
+    pub columns: Option<PathBuf>,
 }
 
 /// A `--format` value: one format, or `None` to recognise each file.

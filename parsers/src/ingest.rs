@@ -49,6 +49,8 @@ pub struct IngestOptions {
     pub max_rejects_kept: usize,
     /// Memory-map regular files (off: read them, for file systems where mapping misbehaves).
     pub mmap: bool,
+    /// The user's own column names for web-filter report exports (`--columns FILE`).
+    pub web_csv_columns: Option<std::sync::Arc<formats::webcsv::ColumnMap>>,
 }
 
 impl Default for IngestOptions {
@@ -59,6 +61,7 @@ impl Default for IngestOptions {
             columns: WebColumns::all(),
             max_rejects_kept: 100_000,
             mmap: true,
+            web_csv_columns: None,
         }
     }
 }
@@ -487,7 +490,7 @@ impl SourceRun<'_> {
             return;
         }
         if self.format.is_none() {
-            match formats::sniff(&sample, &self.ctx) {
+            match formats::sniff_with(&sample, &self.ctx, self.opts.web_csv_columns.as_deref()) {
                 Ok(s) => {
                     self.format = Some(s.format);
                     self.report.sniffed = Some(s);
@@ -517,10 +520,11 @@ impl SourceRun<'_> {
         let Some(format) = self.format.filter(|f| f.has_header()) else {
             return;
         };
-        let found = sample
-            .iter()
-            .enumerate()
-            .find_map(|(i, l)| format.header_columns(l).map(|c| (i, c)));
+        let found = sample.iter().enumerate().find_map(|(i, l)| {
+            format
+                .header_columns_with(l, self.opts.web_csv_columns.as_deref())
+                .map(|c| (i, c))
+        });
         match found {
             Some((i, columns)) => {
                 self.header = Some(HeaderRow {
@@ -617,6 +621,7 @@ impl SourceRun<'_> {
             header: self.header.as_ref().map(|h| h.raw.as_slice()),
         };
         let header_columns = header_columns.as_ref();
+        let order = self.opts.web_csv_columns.as_ref().map(|m| m.order).unwrap_or_default();
         let outs: Vec<ChunkOut> = chunks
             .into_par_iter()
             .map(|range| {
@@ -624,7 +629,18 @@ impl SourceRun<'_> {
                 let chunk = &data[range];
                 match (format, &rows) {
                     (Some(_), Some(parser)) => row_chunk(chunk, base, skip, parser),
-                    (Some(f), None) => web_chunk(chunk, base, skip, f, &ctx, header_columns, columns),
+                    (Some(format), None) => web_chunk(
+                        chunk,
+                        base,
+                        skip,
+                        WebSpec {
+                            format,
+                            ctx: &ctx,
+                            header: header_columns,
+                            order,
+                            columns,
+                        },
+                    ),
                     (None, _) => unknown_chunk(chunk, base),
                 }
             })
@@ -1003,15 +1019,25 @@ fn each_line(
     c
 }
 
-fn web_chunk(
-    data: &[u8],
-    base_offset: u64,
-    skip: Skip<'_>,
+/// How a source's web lines are read: its format, the school's time, its header row and the date
+/// order of exports, and the columns kept.
+#[derive(Clone, Copy)]
+struct WebSpec<'a> {
     format: Format,
-    ctx: &TimeContext,
-    header: Option<&crate::csv::Columns>,
+    ctx: &'a TimeContext,
+    header: Option<&'a crate::csv::Columns>,
+    order: formats::webcsv::DateOrder,
     columns: WebColumns,
-) -> ChunkOut {
+}
+
+fn web_chunk(data: &[u8], base_offset: u64, skip: Skip<'_>, spec: WebSpec<'_>) -> ChunkOut {
+    let WebSpec {
+        format,
+        ctx,
+        header,
+        order,
+        columns,
+    } = spec;
     // Squid lines average 120–160 bytes: reserve for the common case, let outliers grow.
     let mut batch = WebBatch::with_capacity(columns, data.len() / 100);
     let scratch = bumpalo::Bump::new();
@@ -1019,6 +1045,7 @@ fn web_chunk(
         time: ctx,
         columns: header,
         scratch: &scratch,
+        date_order: order,
     };
     if format == Format::WebCsv {
         let Some(cols) = header else {
@@ -1026,7 +1053,7 @@ fn web_chunk(
         };
         let counts = each_line(data, base_offset, skip, |line, line_no, offset| {
             let mut out = Vec::with_capacity(1);
-            formats::webcsv::parse(line, cols, ctx, &scratch, &mut out)?;
+            formats::webcsv::parse_ordered(line, cols, order, ctx, &scratch, &mut out)?;
             for record in &out {
                 batch.push(record, line_no, offset);
             }

@@ -5,6 +5,7 @@ pub mod ingest;
 pub mod top;
 
 use anyhow::Context;
+use vigil_parsers::formats::webcsv::{ColumnMap, DateOrder};
 use vigil_parsers::ingest::{Ingest, IngestOptions};
 use vigil_parsers::web::WebColumns;
 
@@ -17,9 +18,59 @@ pub fn read_inputs(input: &InputArgs, columns: WebColumns) -> anyhow::Result<Ing
         tz: vigil_parsers::time::parse_tz(&input.tz)?,
         columns,
         mmap: !input.no_mmap,
+        web_csv_columns: match &input.columns {
+            Some(path) => Some(std::sync::Arc::new(column_map(path)?)),
+            None => None,
+        },
         ..IngestOptions::default()
     };
     vigil_parsers::ingest::ingest(&input.paths, &opts).context("reading the inputs")
+}
+
+/// Reads a `--columns` file: a `[web-csv]` table of field = header name(s), and `date-order`.
+pub fn column_map(path: &std::path::Path) -> anyhow::Result<ColumnMap> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading the column map {}", path.display()))?;
+    let doc: toml::Table =
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: not valid TOML: {e}", path.display()))?;
+    let unknown: Vec<&String> = doc.keys().filter(|k| k.as_str() != "web-csv").collect();
+    if let Some(k) = unknown.first() {
+        anyhow::bail!(
+            "{}: unknown table `[{k}]` (the column map has one table, `[web-csv]`)",
+            path.display()
+        );
+    }
+    let Some(table) = doc.get("web-csv").and_then(toml::Value::as_table) else {
+        anyhow::bail!(
+            "{}: no `[web-csv]` table of field = \"Header name\" lines",
+            path.display()
+        );
+    };
+    let mut order = DateOrder::DayFirst;
+    let mut pairs = Vec::new();
+    for (key, value) in table {
+        if key == "date-order" {
+            order = match value.as_str() {
+                Some("day-first") => DateOrder::DayFirst,
+                Some("month-first") => DateOrder::MonthFirst,
+                _ => anyhow::bail!(
+                    "{}: `date-order` must be \"day-first\" (20/11/2026) or \"month-first\" (11/20/2026)",
+                    path.display()
+                ),
+            };
+            continue;
+        }
+        let names: Vec<String> = match value {
+            toml::Value::String(s) => vec![s.clone()],
+            toml::Value::Array(a) => a
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<_>>()
+                .with_context(|| format!("{}: `{key}` must list header names as strings", path.display()))?,
+            _ => anyhow::bail!("{}: `{key}` must be a header name or a list of them", path.display()),
+        };
+        pairs.push((key.clone(), names));
+    }
+    ColumnMap::new(&pairs, order).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// The outcome of an ingest: failed when no record was read although there was input (every

@@ -139,3 +139,65 @@ fn a_forced_wrong_format_rejects_with_reasons_instead_of_misreading() {
     assert_eq!(s["rejected"], s["lines"]);
     assert!(s["rejects"][0]["reason"].as_str().is_some_and(|r| !r.is_empty()));
 }
+
+#[test]
+fn a_users_column_map_reads_an_export_with_unknown_headers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let export = crate::support::write(
+        dir.path(),
+        "filter-export.csv",
+        "\"When it happened\",\"Pupil\",\"Website visited\",\"Outcome\"\n\
+         \"11/20/2026 09:15:02\",\"26smithj\",\"https://games.example/play\",\"Blocked\"\n\
+         \"11/20/2026 13:40:00\",\"26smithj\",\"https://www.bbc.co.uk/news\",\"Allowed\"\n",
+    );
+    // Without a map the export is not recognised.
+    let out = vigil()
+        .args(["ingest", "--output", "json"])
+        .arg(&export)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    let map = crate::support::write(
+        dir.path(),
+        "columns.toml",
+        "[web-csv]\ntime = \"When it happened\"\nuser = \"Pupil\"\nurl = [\"Website visited\", \"Site\"]\naction = \"Outcome\"\ndate-order = \"month-first\"\n",
+    );
+    let out = vigil()
+        .args(["ingest", "--output", "json", "--columns"])
+        .arg(&map)
+        .arg(&export)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let s = &json(&out)["sources"][0];
+    assert_eq!(
+        (s["format"].as_str(), s["rows"].as_u64(), s["rejected"].as_u64()),
+        (Some("web-csv"), Some(2), Some(0))
+    );
+    assert_eq!(s["first_ts"], "2026-11-20T09:15:02.000Z");
+    let top = vigil()
+        .args(["top", "users", "--by", "blocked", "--output", "json", "--columns"])
+        .arg(&map)
+        .arg(&export)
+        .output()
+        .expect("runs");
+    let rows = json(&top);
+    assert_eq!(
+        (rows[0]["key"].as_str(), rows[0]["blocked"].as_u64()),
+        (Some("26smithj"), Some(1))
+    );
+
+    let bad = crate::support::write(dir.path(), "bad.toml", "[web-csv]\nwhen = \"When it happened\"\n");
+    let out = vigil()
+        .args(["ingest", "--columns"])
+        .arg(&bad)
+        .arg(&export)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml") && err.contains("unknown web-csv field `when`") && err.contains("time_of_day"),
+        "{err}"
+    );
+}

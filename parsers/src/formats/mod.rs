@@ -352,8 +352,14 @@ impl Format {
 
     /// Reads `line` as this format's header row: where each field the format wants is.
     pub fn header_columns(self, line: &[u8]) -> Option<crate::csv::Columns> {
+        self.header_columns_with(line, None)
+    }
+
+    /// As [`Format::header_columns`], with the user's own column names for web-filter exports.
+    pub fn header_columns_with(self, line: &[u8], map: Option<&webcsv::ColumnMap>) -> Option<crate::csv::Columns> {
         use crate::csv::Header;
         match self {
+            Format::WebCsv if map.is_some() => Header::parse(line).and_then(|h| map.and_then(|m| m.columns(&h))),
             Format::Exchange => exchange::header(line)
                 .or_else(|| Header::parse(line))
                 .and_then(|h| exchange::columns(&h)),
@@ -393,7 +399,7 @@ impl Format {
             Format::WebCsv => {
                 let cols = cx.columns.ok_or("no header row")?;
                 let mut out = Vec::with_capacity(1);
-                webcsv::parse(line, cols, ctx, cx.scratch, &mut out)?;
+                webcsv::parse_ordered(line, cols, cx.date_order, ctx, cx.scratch, &mut out)?;
                 out.pop().ok_or("an empty row of the export")
             }
             _ => Err("not a web format"),
@@ -418,6 +424,8 @@ pub struct LineCx<'a> {
     pub columns: Option<&'a crate::csv::Columns>,
     /// Arena for unescaped text, living as long as the chunk.
     pub scratch: &'a bumpalo::Bump,
+    /// How web-filter exports write `NN/NN/YYYY` dates.
+    pub date_order: webcsv::DateOrder,
 }
 
 /// The outcome of sniffing a file's first lines.
@@ -450,7 +458,7 @@ impl Sniffed {
 }
 
 /// Scores `format` on `sample`: lines made into records, and lines understood without one.
-fn score(format: Format, sample: &[&[u8]], ctx: &TimeContext) -> Sniffed {
+fn score(format: Format, sample: &[&[u8]], ctx: &TimeContext, map: Option<&webcsv::ColumnMap>) -> Sniffed {
     let mut s = Sniffed {
         format,
         matched: 0,
@@ -468,7 +476,7 @@ fn score(format: Format, sample: &[&[u8]], ctx: &TimeContext) -> Sniffed {
         let Some((at, cols)) = sample
             .iter()
             .enumerate()
-            .find_map(|(i, l)| format.header_columns(l).map(|c| (i, c)))
+            .find_map(|(i, l)| format.header_columns_with(l, map).map(|c| (i, c)))
         else {
             return s;
         };
@@ -485,6 +493,7 @@ fn score(format: Format, sample: &[&[u8]], ctx: &TimeContext) -> Sniffed {
                 time: ctx,
                 columns: columns.as_ref(),
                 scratch: &scratch,
+                date_order: map.map(|m| m.order).unwrap_or_default(),
             };
             s.matched = body.iter().filter(|l| format.parse_web(l, &cx).is_ok()).count();
         }
@@ -519,6 +528,11 @@ fn score(format: Format, sample: &[&[u8]], ctx: &TimeContext) -> Sniffed {
 /// Fails with a message naming what was tried when no format understands at least half the
 /// lines and makes a record of one, or when the sample looks binary.
 pub fn sniff(sample: &[&[u8]], ctx: &TimeContext) -> Result<Sniffed, String> {
+    sniff_with(sample, ctx, None)
+}
+
+/// As [`sniff`], with the user's own column names for web-filter exports.
+pub fn sniff_with(sample: &[&[u8]], ctx: &TimeContext, map: Option<&webcsv::ColumnMap>) -> Result<Sniffed, String> {
     if sample.is_empty() {
         return Err("empty file".to_owned());
     }
@@ -530,7 +544,7 @@ pub fn sniff(sample: &[&[u8]], ctx: &TimeContext) -> Result<Sniffed, String> {
             sample.len()
         ));
     }
-    let mut scores: Vec<Sniffed> = Format::ALL.into_iter().map(|f| score(f, sample, ctx)).collect();
+    let mut scores: Vec<Sniffed> = Format::ALL.into_iter().map(|f| score(f, sample, ctx, map)).collect();
     scores.sort_by_key(|s| std::cmp::Reverse((s.matched, s.header_fields, s.context)));
     let best = scores[0];
     if (best.matched + best.context) * 2 < best.tried || best.matched == 0 {

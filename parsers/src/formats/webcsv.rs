@@ -394,6 +394,77 @@ pub fn columns_with(header: &Header, fields: &[&[&str]]) -> Option<Columns> {
     (timed && (cols.has(URL) || cols.has(HOST))).then_some(cols)
 }
 
+/// The names of the fields, in the order of the field constants, as a user's column map names
+/// them.
+pub const FIELD_NAMES: [&str; 18] = [
+    "time",
+    "date",
+    "time_of_day",
+    "url",
+    "host",
+    "user",
+    "client",
+    "device",
+    "action",
+    "reason",
+    "category",
+    "status",
+    "method",
+    "bytes",
+    "duration",
+    "mime",
+    "user_agent",
+    "referer",
+];
+
+/// A user's own column names for an export vigil has no preset for (from `--columns FILE`):
+/// extra header names per field, tried before the built-in ones, and the order of `NN/NN/YYYY`
+/// dates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnMap {
+    /// Extra names of each field, in the order of the field constants.
+    pub names: Vec<Vec<String>>,
+    /// How to read `NN/NN/YYYY` dates.
+    pub order: DateOrder,
+}
+
+impl ColumnMap {
+    /// A map from `(field, header names)` pairs; fails naming an unknown field and listing the
+    /// known ones.
+    pub fn new(pairs: &[(String, Vec<String>)], order: DateOrder) -> Result<ColumnMap, String> {
+        let mut names = vec![Vec::new(); FIELD_NAMES.len()];
+        for (field, aliases) in pairs {
+            let i = FIELD_NAMES.iter().position(|f| f == field).ok_or_else(|| {
+                format!(
+                    "unknown web-csv field `{field}` (known fields: {})",
+                    FIELD_NAMES.join(", ")
+                )
+            })?;
+            names[i].extend(aliases.iter().cloned());
+        }
+        Ok(ColumnMap { names, order })
+    }
+
+    /// The column of each field for `header`, the user's names first.
+    pub fn columns(&self, header: &Header) -> Option<Columns> {
+        let merged: Vec<Vec<&str>> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(i, builtin)| {
+                let mut v: Vec<&str> = self
+                    .names
+                    .get(i)
+                    .map(|n| n.iter().map(String::as_str).collect())
+                    .unwrap_or_default();
+                v.extend(builtin.iter().copied());
+                v
+            })
+            .collect();
+        let refs: Vec<&[&str]> = merged.iter().map(Vec::as_slice).collect();
+        columns_with(header, &refs)
+    }
+}
+
 /// The first preset whose every documented column is in `header`.
 pub fn preset(header: &Header) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| {
