@@ -300,10 +300,13 @@ fn row_tables(rows: Vec<(u32, RowBatch)>, sources: &mut [SourceReport]) -> Vec<R
             continue;
         }
         let (batches, ids) = if kind == Kind::Mail {
-            let joined = crate::mailjoin::join(batches, &ids);
-            for s in sources.iter_mut().filter(|s| s.kind == Some(Kind::Mail)) {
-                s.rows = 0;
+            // A source's rows counted its mail events; replace them by its joined rows.
+            for (id, b) in ids.iter().zip(&batches) {
+                if let Some(s) = sources.get_mut(*id as usize) {
+                    s.rows = s.rows.saturating_sub(b.rows as u64);
+                }
             }
+            let joined = crate::mailjoin::join(batches, &ids);
             for (id, b) in &joined {
                 if let Some(s) = sources.get_mut(*id as usize) {
                     s.rows += b.rows as u64;
@@ -473,16 +476,18 @@ impl SourceRun<'_> {
         let bom = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
         let mut lines: Vec<(usize, &[u8])> = Vec::new();
         let mut pos = bom;
+        let mut last_cut = false;
         while pos < head.len() && lines.len() < SNIFF_LINES {
             let end = memchr(b'\n', &head[pos..]).map_or(head.len(), |e| pos + e);
             let line = trim_cr(&head[pos..end]);
             if !is_blank(line) {
                 lines.push((end + 1, line));
+                last_cut = end == head.len();
             }
             pos = end + 1;
         }
         // A sample cut mid-line at SNIFF_BYTES would count its last line as a miss.
-        if head.len() == SNIFF_BYTES && lines.len() > 1 && !head.ends_with(b"\n") {
+        if head.len() == SNIFF_BYTES && lines.len() > 1 && last_cut {
             lines.pop();
         }
         let sample: Vec<&[u8]> = lines.iter().map(|(_, l)| *l).collect();
@@ -503,6 +508,7 @@ impl SourceRun<'_> {
                         matched: 1,
                         context: 0,
                         tried: 1,
+                        foreign: 0,
                         header_at: None,
                         header_fields: 0,
                     });
@@ -613,9 +619,11 @@ impl SourceRun<'_> {
         let ctx = self.ctx;
         let columns = self.opts.columns;
         let header_columns = self.header.as_ref().map(|h| h.columns.clone());
-        let rows = format
-            .filter(|f| f.kind() != Kind::Web)
-            .map(|f| RowParser::new(f, ctx, header_columns.clone()));
+        let rows = format.filter(|f| f.kind() != Kind::Web).map(|f| {
+            let mut parser = RowParser::new(f, ctx, header_columns.clone());
+            parser.forced = self.opts.format.is_some();
+            parser
+        });
         let skip = Skip {
             before: self.header.as_ref().map_or(0, |h| h.end),
             header: self.header.as_ref().map(|h| h.raw.as_slice()),
@@ -711,9 +719,13 @@ impl SourceRun<'_> {
                 ));
             }
         } else {
-            let mut previous: Option<TimestampMs> = None;
-            for batch in &mut self.batches.rows {
-                settle_ambiguous(&mut batch.ts, &mut batch.ambiguous, &mut previous);
+            // Each kind in its own file order (a firewall log's DHCP rows are not ordered
+            // against its flow rows batch by batch).
+            for kind in Kind::ALL {
+                let mut previous: Option<TimestampMs> = None;
+                for batch in self.batches.rows.iter_mut().filter(|b| b.schema.kind == kind) {
+                    settle_ambiguous(&mut batch.ts, &mut batch.ambiguous, &mut previous);
+                }
             }
         }
         let web = self.batches.web.iter().flat_map(|b| b.ts.iter().copied());
@@ -852,6 +864,7 @@ fn settle_ambiguous(ts: &mut [i64], ambiguous: &mut Vec<(usize, i64)>, previous:
 fn settle_dates(batches: &mut [RowBatch], ctx: &TimeContext) -> u64 {
     const DAY_MS: i64 = 86_400_000;
     let mut date: Option<chrono::NaiveDate> = None;
+    let mut dated = false;
     let mut last_tod: i64 = -1;
     let mut undated = 0u64;
     let mut previous: Option<TimestampMs> = None;
@@ -859,20 +872,18 @@ fn settle_dates(batches: &mut [RowBatch], ctx: &TimeContext) -> u64 {
         let marks = std::mem::take(&mut batch.dates);
         let mut marks = marks.into_iter().peekable();
         for row in 0..batch.rows {
-            while marks.peek().is_some_and(|&(r, _)| r <= row) {
-                if let Some((_, d)) = marks.next() {
+            while marks.peek().is_some_and(|&(r, _, _)| r <= row) {
+                if let Some((_, d, mark_tod)) = marks.next() {
                     date = Some(d);
-                    last_tod = -1;
+                    dated = true;
+                    last_tod = mark_tod;
                 }
             }
             let tod = batch.ts[row];
-            let day = match date {
-                Some(d) => d,
-                None => {
-                    undated += 1;
-                    ctx.reference_date()
-                }
-            };
+            if !dated {
+                undated += 1;
+            }
+            let day = date.unwrap_or_else(|| ctx.reference_date());
             let day = if last_tod >= 0 && tod + 3_600_000 < last_tod {
                 let next = day.succ_opt().unwrap_or(day);
                 date = Some(next);
@@ -889,9 +900,10 @@ fn settle_dates(batches: &mut [RowBatch], ctx: &TimeContext) -> u64 {
             batch.ts[row] = ts;
             previous = Some(ts);
         }
-        for (_, d) in marks {
+        for (_, d, mark_tod) in marks {
             date = Some(d);
-            last_tod = -1;
+            dated = true;
+            last_tod = mark_tod;
         }
     }
     undated
@@ -979,7 +991,8 @@ fn each_line(
         let end = memchr(b'\n', &data[pos..]).map_or(data.len(), |e| pos + e);
         let mut line = trim_cr(&data[pos..end]);
         let offset = base_offset + pos as u64;
-        if offset == 0 {
+        // A byte-order mark starts a file, and a file that is several exports concatenated.
+        if line.first() == Some(&0xEF) {
             line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
         }
         pos = end + 1;

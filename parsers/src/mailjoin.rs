@@ -22,6 +22,8 @@ struct Facts {
     subject: Option<Vec<u8>>,
     recipients: Option<u64>,
     received_rows: Vec<(usize, usize)>,
+    /// A `received` row was written for this message.
+    seen_received: bool,
 }
 
 /// Records `v` in `slot`; true when that changed what is known.
@@ -47,9 +49,20 @@ pub fn join(events: Vec<RowBatch>, sources: &[u32]) -> Vec<(u32, RowBatch)> {
             let key = ev.cat_value(c::MSG_KEY, r);
             let status = ev.cat_value(c::STATUS, r);
             let rejected = status == Some(b"rejected".as_slice());
+            // A new arrival under a known id is a new message (queue ids are reused).
+            if status == Some(b"received".as_slice())
+                && let Some(k) = key
+                && let Some(old) = state.get(k)
+                && old.seen_received
+            {
+                state.remove(k);
+            }
             let facts = match key {
                 Some(k) => {
                     let f = state.entry_ref(k).or_default();
+                    if status == Some(b"received".as_slice()) {
+                        f.seen_received = true;
+                    }
                     let mut changed = fill(&mut f.message_id, ev.text_value(c::MESSAGE_ID, r));
                     changed |= fill(&mut f.client, ev.cat_value(c::CLIENT, r));
                     changed |= fill(&mut f.client_ip, ev.cat_value(c::CLIENT_IP, r));
@@ -124,9 +137,10 @@ pub fn join(events: Vec<RowBatch>, sources: &[u32]) -> Vec<(u32, RowBatch)> {
                     f.received_rows.push((here, row));
                 }
             }
-            if ev.num_value(c::DONE, r) == Some(1)
-                && let Some(k) = key
-            {
+            // The server is done with a message when it says so, and when it refuses or drops a
+            // queued message (a cleanup header check logs no `removed`).
+            let finished = ev.num_value(c::DONE, r) == Some(1) || matches!(status, Some(b"rejected" | b"discarded"));
+            if finished && let Some(k) = key {
                 state.remove(k);
             }
         }

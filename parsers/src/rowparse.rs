@@ -61,6 +61,9 @@ pub struct RowParser {
     pub ctx: TimeContext,
     /// Where each wanted field is, for formats with a header row.
     pub columns: Option<crate::csv::Columns>,
+    /// The user named the format (`--format`): lines of programs it does not read are rejected
+    /// rather than counted as other programs' lines.
+    pub forced: bool,
 }
 
 /// Reusable per-chunk buffers.
@@ -117,7 +120,12 @@ impl RowSet {
 impl RowParser {
     /// A parser of `format` lines (with the columns of the source's header row, if it has one).
     pub fn new(format: Format, ctx: TimeContext, columns: Option<crate::csv::Columns>) -> Self {
-        RowParser { format, ctx, columns }
+        RowParser {
+            format,
+            ctx,
+            columns,
+            forced: false,
+        }
     }
 
     /// Parses `line` (number `line_no`, at byte `offset`) into `rows`.
@@ -139,12 +147,16 @@ impl RowParser {
                     // Packet logs without a tag (`kernel:` dropped by some syslog daemons).
                     None if self.format == Format::Netfilter && env.app.is_none() => Format::Netfilter,
                     None if env.app.is_none() => return Err("no program name in the syslog header"),
+                    None if self.forced => {
+                        return Err("a syslog line of a program the chosen --format does not read");
+                    }
                     None => return Ok(LineKind::Foreign),
                 };
-                if format != self.format {
+                let got = self.parse_syslog(format, &env, at, rows, scratch);
+                if format != self.format && got.is_ok() {
                     rows.note_routed(format);
                 }
-                self.parse_syslog(format, &env, at, rows, scratch)
+                got
             }
             Format::Fortigate | Format::Sophos => {
                 let parse = |l| match self.format {
@@ -313,8 +325,8 @@ impl RowParser {
             other => other?,
         };
         match parsed {
-            formats::flexlm::FlexLine::Date { date, .. } => {
-                batch.dates.push((batch.rows, date));
+            formats::flexlm::FlexLine::Date { date, seconds } => {
+                batch.dates.push((batch.rows, date, i64::from(seconds) * 1000));
                 Ok(LineKind::Context)
             }
             formats::flexlm::FlexLine::Use {
@@ -569,7 +581,11 @@ mod tests {
         assert_eq!(out, vec![Ok(LineKind::Context), Ok(LineKind::Rows)]);
         assert_eq!(
             b.dates,
-            vec![(0, chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("d"))]
+            vec![(
+                0,
+                chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("d"),
+                (9 * 3600 + 45 * 60 + 10) * 1000
+            )]
         );
         assert_eq!(b.ts, vec![(15 * 3600 + 4 * 60 + 31) * 1000]);
         assert_eq!(b.cat_value(2, 0), Some(&b"jsmith"[..]));

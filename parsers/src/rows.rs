@@ -121,9 +121,9 @@ pub struct RowBatch {
     /// Rows whose local time was ambiguous: (row, later reading); `ts` holds the earlier one.
     pub ambiguous: Vec<(usize, i64)>,
     /// For formats whose lines carry only a time of day (lmgrd): `ts` holds milliseconds since
-    /// midnight, and each `(row, date)` says the rows from `row` on are on `date` (or later, when
-    /// the time of day wraps), to be settled in file order.
-    pub dates: Vec<(usize, chrono::NaiveDate)>,
+    /// midnight, and each `(row, date, time of day of the mark)` says the rows from `row` on are
+    /// on `date` (or later, when the time of day wraps past the mark's), settled in file order.
+    pub dates: Vec<(usize, chrono::NaiveDate, i64)>,
 }
 
 impl RowBatch {
@@ -221,7 +221,7 @@ impl RowBatch {
             c.truncate(rows);
         }
         self.ambiguous.retain(|&(r, _)| r < rows);
-        self.dates.retain(|&(r, _)| r <= rows);
+        self.dates.retain(|&(r, _, _)| r <= rows);
     }
 
     /// The value of dictionary column `i` at `row` (in this batch's own dictionary).

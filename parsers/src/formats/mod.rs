@@ -439,6 +439,9 @@ pub struct Sniffed {
     pub context: usize,
     /// How many sample lines there were.
     pub tried: usize,
+    /// How many of them were other programs' lines in a syslog file (they say nothing about
+    /// whether the format fits).
+    pub foreign: usize,
     /// For a format with a header row: which sample line it was.
     pub header_at: Option<usize>,
     /// For a format with a header row: how many of its fields the header has (a more specific
@@ -447,12 +450,13 @@ pub struct Sniffed {
 }
 
 impl Sniffed {
-    /// Share of sample lines understood, 0–1.
+    /// Share of sample lines understood, 0–1, not counting other programs' lines.
     pub fn confidence(&self) -> f64 {
-        if self.tried == 0 {
+        let own = self.tried - self.foreign;
+        if own == 0 {
             0.0
         } else {
-            (self.matched + self.context) as f64 / self.tried as f64
+            (self.matched + self.context) as f64 / own as f64
         }
     }
 }
@@ -464,6 +468,7 @@ fn score(format: Format, sample: &[&[u8]], ctx: &TimeContext, map: Option<&webcs
         matched: 0,
         context: 0,
         tried: sample.len(),
+        foreign: 0,
         header_at: None,
         header_fields: 0,
     };
@@ -513,8 +518,11 @@ fn score(format: Format, sample: &[&[u8]], ctx: &TimeContext, map: Option<&webcs
                     Ok(crate::rowparse::LineKind::Rows) => s.matched += 1,
                     Ok(crate::rowparse::LineKind::Context) => s.context += 1,
                     // Other programs' lines say nothing about whether this format fits.
-                    Ok(crate::rowparse::LineKind::Foreign) => {}
-                    Err(_) => rows.undo(&mark),
+                    Ok(crate::rowparse::LineKind::Foreign) => s.foreign += 1,
+                    Err(_) => {
+                        rows.undo(&mark);
+                        rows.routed.clear();
+                    }
                 }
             }
         }
@@ -547,7 +555,7 @@ pub fn sniff_with(sample: &[&[u8]], ctx: &TimeContext, map: Option<&webcsv::Colu
     let mut scores: Vec<Sniffed> = Format::ALL.into_iter().map(|f| score(f, sample, ctx, map)).collect();
     scores.sort_by_key(|s| std::cmp::Reverse((s.matched, s.header_fields, s.context)));
     let best = scores[0];
-    if (best.matched + best.context) * 2 < best.tried || best.matched == 0 {
+    if (best.matched + best.context) * 2 < best.tried - best.foreign || best.matched == 0 {
         let tried: Vec<String> = scores
             .iter()
             .filter(|s| s.matched > 0 || s.context > 0)

@@ -1,4 +1,5 @@
 //! Integration tests of the input layer.
 
+mod engine;
 mod roundtrip;
 mod truncation;
