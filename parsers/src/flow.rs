@@ -128,6 +128,28 @@ pub static FLOW: Schema = Schema {
     ],
 };
 
+/// A protocol as one name whatever the vendor wrote: IANA numbers of the common protocols become
+/// their names and names are upper-cased (`6`, `tcp` → `TCP`; `17` → `UDP`; `50` → `ESP`);
+/// others are kept as logged.
+pub fn canonical_proto(p: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let named: &[u8] = match p {
+        b"1" => b"ICMP",
+        b"2" => b"IGMP",
+        b"6" => b"TCP",
+        b"17" => b"UDP",
+        b"41" => b"IPV6",
+        b"47" => b"GRE",
+        b"50" => b"ESP",
+        b"51" => b"AH",
+        b"58" => b"ICMPV6",
+        b"132" => b"SCTP",
+        b"136" => b"UDPLITE",
+        _ if p.iter().any(u8::is_ascii_lowercase) => return std::borrow::Cow::Owned(p.to_ascii_uppercase()),
+        _ => return std::borrow::Cow::Borrowed(p),
+    };
+    std::borrow::Cow::Borrowed(named)
+}
+
 impl FlowRecord<'_> {
     /// Appends the record as a row of [`FLOW`] at `ts`; `firewall` is the logging host.
     pub fn push(&self, b: &mut RowBatch, ts: i64, line: u64, offset: u64, firewall: Option<&[u8]>) {
@@ -136,7 +158,7 @@ impl FlowRecord<'_> {
         b.cat(1, self.direction.map(|d| d.as_str().as_bytes()));
         b.cat(2, self.iface_in);
         b.cat(3, self.iface_out);
-        b.cat(4, self.proto);
+        b.cat(4, self.proto.map(canonical_proto).as_deref());
         b.cat(5, self.src_ip);
         b.num(6, self.src_port.map(u64::from));
         b.cat(7, self.dst_ip);
@@ -147,5 +169,27 @@ impl FlowRecord<'_> {
         b.cat(12, self.app);
         b.cat(13, self.mac);
         b.cat(14, firewall);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protocols_are_named_alike_across_vendors() {
+        for (logged, want) in [
+            ("6", "TCP"),
+            ("tcp", "TCP"),
+            ("TCP", "TCP"),
+            ("17", "UDP"),
+            ("udp", "UDP"),
+            ("50", "ESP"),
+            ("47", "GRE"),
+            ("162", "162"),
+            ("UDPLITE", "UDPLITE"),
+        ] {
+            assert_eq!(&*canonical_proto(logged.as_bytes()), want.as_bytes(), "{logged}");
+        }
     }
 }

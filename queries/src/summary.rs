@@ -313,7 +313,10 @@ mod tests {
             .map(|r| (r.key.as_str(), r.connections, r.passed, r.blocked))
             .collect();
         // The sample alternates accepted HTTPS with denied WireGuard and OpenVPN attempts.
-        assert_eq!(got, [("1194/17", 4, 0, 4), ("443/6", 4, 4, 0), ("51820/17", 4, 0, 4)]);
+        assert_eq!(
+            got,
+            [("1194/UDP", 4, 0, 4), ("443/TCP", 4, 4, 0), ("51820/UDP", 4, 0, 4)]
+        );
     }
 
     #[test]
