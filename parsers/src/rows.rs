@@ -79,6 +79,32 @@ impl ColumnData {
         }
     }
 
+    /// The dictionary ids of a [`ColumnData::Cat`] column (empty for another type).
+    pub fn into_ids(self) -> Vec<u32> {
+        match self {
+            ColumnData::Cat(c) => c.ids,
+            _ => Vec::new(),
+        }
+    }
+
+    /// The values of a [`ColumnData::Text`] column (empty for another type).
+    pub fn into_text(self) -> TextColumn {
+        match self {
+            ColumnData::Text(t) => t,
+            _ => TextColumn::default(),
+        }
+    }
+
+    /// The values of a [`ColumnData::U64`] or [`ColumnData::Time`] column as stored (empty for
+    /// another type).
+    pub fn into_numbers(self) -> (Vec<u64>, Vec<i64>) {
+        match self {
+            ColumnData::U64(v) => (v, Vec::new()),
+            ColumnData::Time(v) => (Vec::new(), v),
+            _ => (Vec::new(), Vec::new()),
+        }
+    }
+
     fn len(&self) -> usize {
         match self {
             ColumnData::Cat(c) => c.ids.len(),

@@ -229,44 +229,17 @@ pub fn row_frame(table: RowTable) -> PolarsResult<DataFrame> {
             .collect();
         let series = match def.ty {
             ColumnType::Cat => {
-                let ids = data
-                    .into_iter()
-                    .map(|d| match d {
-                        ColumnData::Cat(c) => c.ids,
-                        _ => Vec::new(),
-                    })
-                    .collect();
+                let ids = data.into_iter().map(ColumnData::into_ids).collect();
                 let empty = Dict::new();
                 categorical(name, dicts[i].as_ref().unwrap_or(&empty), ids)?
             }
-            ColumnType::Text => {
-                let cols = data
-                    .into_iter()
-                    .map(|d| match d {
-                        ColumnData::Text(t) => t,
-                        _ => TextColumn::default(),
-                    })
-                    .collect();
-                text_series(name, cols)
-            }
+            ColumnType::Text => text_series(name, data.into_iter().map(ColumnData::into_text).collect()),
             ColumnType::U64 => {
-                let vecs = data
-                    .into_iter()
-                    .map(|d| match d {
-                        ColumnData::U64(v) => v,
-                        _ => Vec::new(),
-                    })
-                    .collect();
+                let vecs = data.into_iter().map(|d| d.into_numbers().0).collect();
                 UInt64Chunked::from_chunk_iter(name, primitive_arrays(vecs, Some(NULL_U64))).into_series()
             }
             ColumnType::Time => {
-                let vecs = data
-                    .into_iter()
-                    .map(|d| match d {
-                        ColumnData::Time(v) => v,
-                        _ => Vec::new(),
-                    })
-                    .collect();
+                let vecs = data.into_iter().map(|d| d.into_numbers().1).collect();
                 Int64Chunked::from_chunk_iter(name, primitive_arrays(vecs, Some(NULL_TS)))
                     .into_datetime(TimeUnit::Milliseconds, None)
                     .into_series()
