@@ -44,6 +44,34 @@ pub enum Command {
     Top(TopArgs),
     /// Write a realistic, deterministic week of logs for a fictional school, with planted incidents.
     Generate(GenerateArgs),
+    /// Write a fully commented policy file for a typical school, to edit.
+    Init(InitArgs),
+    /// Work with policy files.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+/// `vigil init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the policy (standard output when absent).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `vigil policy …`.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Check a policy file: unknown keys, bad times, overlapping windows, unknown categories,
+    /// groups and levels, malformed exemptions and thresholds; each problem with its key and line.
+    Check {
+        /// The policy file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 /// How to read the inputs.
@@ -275,6 +303,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Ingest(args) => commands::ingest::run(&args),
         Command::Top(args) => commands::top::run(&args),
         Command::Generate(args) => commands::generate::run(&args),
+        Command::Init(args) => commands::policy::init(&args),
+        Command::Policy(PolicyCommand::Check { file }) => commands::policy::check(&file),
     }
 }
 

@@ -5,8 +5,10 @@
 //!
 //! This crate knows nothing of the terminal or of command-line parsing.
 
+pub mod categories;
 pub mod frame;
 pub mod identity;
+pub mod policy;
 pub mod summary;
 pub mod top;
 

@@ -2,6 +2,7 @@
 
 pub mod generate;
 pub mod ingest;
+pub mod policy;
 pub mod top;
 
 use anyhow::Context;

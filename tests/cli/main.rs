@@ -5,6 +5,7 @@ mod generate;
 mod help;
 mod ingest;
 mod mail;
+mod policy;
 mod samples;
 mod support;
 mod top;
