@@ -133,11 +133,6 @@ impl Header {
             index: fields.iter().map(|aliases| self.find(aliases)).collect(),
         }
     }
-
-    /// Whether `line` is this header repeated (concatenated exports repeat it).
-    pub fn is_repeat(&self, line: &[u8]) -> bool {
-        Header::parse(line).is_some_and(|h| h == *self)
-    }
 }
 
 /// Column names compared loosely: lower case, without spaces, `_`, `-` or `.`.

@@ -526,11 +526,14 @@ impl SourceRun<'_> {
         let Some(format) = self.format.filter(|f| f.has_header()) else {
             return;
         };
-        let found = sample.iter().enumerate().find_map(|(i, l)| {
-            format
-                .header_columns_with(l, self.opts.web_csv_columns.as_deref())
-                .map(|c| (i, c))
-        });
+        // Sniffing already found the header row; a forced format looks for it here.
+        let map = self.opts.web_csv_columns.as_deref();
+        let from = self.report.sniffed.and_then(|s| s.header_at).unwrap_or(0);
+        let found = sample
+            .iter()
+            .enumerate()
+            .skip(from)
+            .find_map(|(i, l)| format.header_columns_with(l, map).map(|c| (i, c)));
         match found {
             Some((i, columns)) => {
                 self.header = Some(HeaderRow {

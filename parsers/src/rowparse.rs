@@ -128,6 +128,11 @@ impl RowParser {
         }
     }
 
+    /// The source's header row, for formats that have one.
+    fn header(&self) -> Result<&crate::csv::Columns, &'static str> {
+        self.columns.as_ref().ok_or("no header row")
+    }
+
     /// Parses `line` (number `line_no`, at byte `offset`) into `rows`.
     pub fn parse_line(
         &self,
@@ -188,7 +193,7 @@ impl RowParser {
                 self.push_mail(&out, None, at, rows)
             }
             Format::Exchange | Format::M365Csv => {
-                let cols = self.columns.as_ref().ok_or("no header row")?;
+                let cols = self.header()?;
                 let mut out = Vec::new();
                 match self.format {
                     Format::Exchange => formats::exchange::parse(line, cols, &scratch.bump, &mut out)?,
@@ -215,39 +220,21 @@ impl RowParser {
                     note_ambiguous(batch, late);
                     r.push(batch, ts, at.line_no, at.offset, &mut scratch.user);
                 }
-                Ok(if out.is_empty() {
-                    LineKind::Context
-                } else {
-                    LineKind::Rows
-                })
+                Ok(produced(out.len()))
             }
             Format::InventoryCsv => {
-                let cols = self.columns.as_ref().ok_or("no header row")?;
                 let mut out = Vec::new();
-                formats::inventory::parse(line, cols, &scratch.bump, &mut out)?;
+                formats::inventory::parse(line, self.header()?, &scratch.bump, &mut out)?;
                 let batch = rows.batch(&crate::asset::INVENTORY);
-                for r in &out {
-                    r.push(batch, at.line_no, at.offset);
-                }
-                Ok(if out.is_empty() {
-                    LineKind::Context
-                } else {
-                    LineKind::Rows
-                })
+                out.iter().for_each(|r| r.push(batch, at.line_no, at.offset));
+                Ok(produced(out.len()))
             }
             Format::LicenceRegister => {
-                let cols = self.columns.as_ref().ok_or("no header row")?;
                 let mut out = Vec::new();
-                formats::licences::parse(line, cols, &scratch.bump, &mut out)?;
+                formats::licences::parse(line, self.header()?, &scratch.bump, &mut out)?;
                 let batch = rows.batch(&crate::asset::LICENCES);
-                for r in &out {
-                    r.push(batch, at.line_no, at.offset);
-                }
-                Ok(if out.is_empty() {
-                    LineKind::Context
-                } else {
-                    LineKind::Rows
-                })
+                out.iter().for_each(|r| r.push(batch, at.line_no, at.offset));
+                Ok(produced(out.len()))
             }
             Format::M365Odata => Err("a JSON document is read whole, not line by line"),
             _ => Err("a web format has no row parser"),
@@ -384,11 +371,7 @@ impl RowParser {
             note_ambiguous(batch, late);
             ev.push(batch, ts, at.line_no, at.offset);
         }
-        Ok(if events.is_empty() {
-            LineKind::Context
-        } else {
-            LineKind::Rows
-        })
+        Ok(produced(events.len()))
     }
 }
 
@@ -405,6 +388,11 @@ pub fn complete_rows(events: &mut [MailEvent<'_>]) {
 struct Loc {
     line_no: u64,
     offset: u64,
+}
+
+/// What a line that gave `n` records was: rows, or context when it gave none.
+fn produced(n: usize) -> LineKind {
+    if n == 0 { LineKind::Context } else { LineKind::Rows }
 }
 
 /// Records the later reading of an ambiguous time for the row about to be pushed.

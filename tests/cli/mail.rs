@@ -11,9 +11,8 @@ use std::process::Command;
 
 use crate::support::{json, vigil};
 
-/// pflogsumm's Grand Totals: (label, value) with `k`/`m` suffixes expanded (pflogsumm's `k` is
-/// 1024, truncated).
-fn pflogsumm_totals(log: &Path, syslog_name: &str) -> Vec<(String, u64)> {
+/// pflogsumm's report on `log`, run with `--syslog-name`.
+fn pflogsumm(log: &Path, syslog_name: &str) -> String {
     let out = Command::new("pflogsumm")
         .env("LC_ALL", "C")
         .arg(format!("--syslog-name={syslog_name}"))
@@ -21,13 +20,17 @@ fn pflogsumm_totals(log: &Path, syslog_name: &str) -> Vec<(String, u64)> {
         .output()
         .expect("pflogsumm runs (apt-get install pflogsumm; .ci/run installs it)");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let block = text
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The Grand Totals of a pflogsumm report: (label, value) with `k`/`m` suffixes expanded
+/// (pflogsumm's `k` is 1024, truncated).
+fn grand_totals(report: &str) -> Vec<(String, u64)> {
+    let block = report
         .split("Grand Totals")
         .nth(1)
         .and_then(|t| t.split("Per-Hour").next())
-        .expect("a Grand Totals block")
-        .to_owned();
+        .expect("a Grand Totals block");
     block
         .lines()
         .filter_map(|l| {
@@ -82,15 +85,15 @@ fn kib(n: u64) -> u64 {
 /// Asserts that vigil's mail totals for `log` are pflogsumm's (run with `--syslog-name`), with
 /// `extra_rejected` rejections pflogsumm does not count.
 pub fn assert_parity(log: &Path, syslog_name: &str, extra_rejected: u64) {
-    let p = pflogsumm_totals(log, syslog_name);
+    let report = pflogsumm(log, syslog_name);
+    let p = grand_totals(&report);
     let v = vigil_totals(log);
     let n = |k: &str| v[k].as_u64().unwrap_or(0);
     assert_eq!(n("received"), get(&p, "received"), "received");
     assert_eq!(n("delivered"), get(&p, "delivered"), "delivered");
     assert_eq!(n("forwarded"), get(&p, "forwarded"), "forwarded");
     // pflogsumm prints "N deferred (M deferrals)": vigil counts deferrals.
-    let deferrals = pflogsumm_deferrals(log, syslog_name);
-    assert_eq!(n("deferred"), deferrals, "deferrals");
+    assert_eq!(n("deferred"), deferrals(&report), "deferrals");
     assert_eq!(n("bounced"), get(&p, "bounced"), "bounced");
     assert_eq!(n("rejected"), get(&p, "rejected") + extra_rejected, "rejected");
     assert_eq!(n("reject_warnings"), get(&p, "reject warnings"), "reject warnings");
@@ -100,15 +103,9 @@ pub fn assert_parity(log: &Path, syslog_name: &str, extra_rejected: u64) {
     assert_eq!(kib(n("bytes_delivered")), get(&p, "bytes delivered"), "bytes delivered");
 }
 
-fn pflogsumm_deferrals(log: &Path, syslog_name: &str) -> u64 {
-    let out = Command::new("pflogsumm")
-        .env("LC_ALL", "C")
-        .arg(format!("--syslog-name={syslog_name}"))
-        .arg(log)
-        .output()
-        .expect("pflogsumm runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let line = text
+/// The deferral count of a pflogsumm report ("N deferred (M deferrals)").
+fn deferrals(report: &str) -> u64 {
+    let line = report
         .lines()
         .find(|l| l.contains("deferrals)"))
         .expect("a deferred line");

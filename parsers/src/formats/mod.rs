@@ -49,11 +49,7 @@ fn sum(a: Option<u64>, b: Option<u64>) -> Option<u64> {
 
 /// `YYYY-MM-DD` and `HH:MM:SS` as a naive date-time.
 fn date_time(date: &[u8], time: &[u8]) -> Option<chrono::NaiveDateTime> {
-    let digits = |s: &[u8]| -> Option<u32> {
-        s.iter().try_fold(0u32, |acc, &b| {
-            b.is_ascii_digit().then(|| acc * 10 + u32::from(b.wrapping_sub(b'0')))
-        })
-    };
+    let digits = |s: &[u8]| -> Option<u32> { crate::lex::digits_exact(s, s.len()).ok().map(|(_, v)| v) };
     let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *date else {
         return None;
     };
