@@ -99,14 +99,8 @@ fn a_directory_of_every_format_is_read_with_the_right_format_for_each_file() {
         EXPECTED.len() + NOT_LOGS.len(),
         "every file in the directory is listed above"
     );
-    let kinds: Vec<&str> = report["kinds"]
-        .as_array()
-        .expect("kinds")
-        .iter()
-        .filter_map(|k| k["kind"].as_str())
-        .collect();
     assert_eq!(
-        kinds,
+        crate::support::kinds(&report),
         [
             "web",
             "flow",

@@ -76,14 +76,8 @@ fn every_sample_file_is_read_with_its_format_and_counts() {
             "{file}: {s}"
         );
     }
-    let kinds: Vec<&str> = report["kinds"]
-        .as_array()
-        .expect("kinds")
-        .iter()
-        .filter_map(|k| k["kind"].as_str())
-        .collect();
     assert_eq!(
-        kinds,
+        crate::support::kinds(&report),
         [
             "web",
             "flow",

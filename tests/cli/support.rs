@@ -63,3 +63,13 @@ pub fn ingest_json(path: &Path) -> serde_json::Value {
             .expect("run"),
     )
 }
+
+/// The event kinds an ingest report lists, in its order.
+pub fn kinds(report: &serde_json::Value) -> Vec<&str> {
+    report["kinds"]
+        .as_array()
+        .expect("kinds")
+        .iter()
+        .filter_map(|k| k["kind"].as_str())
+        .collect()
+}
