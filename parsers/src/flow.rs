@@ -103,6 +103,13 @@ pub struct FlowRecord<'a> {
     pub mac: Option<&'a [u8]>,
     /// Application the firewall recognised.
     pub app: Option<&'a [u8]>,
+    /// Bytes the source sent (the upload), when the firewall counts each way.
+    pub bytes_out: Option<u64>,
+    /// Bytes the source received (the download), when the firewall counts each way.
+    pub bytes_in: Option<u64>,
+    /// The user the firewall identified (FortiGate `user=`, Sophos `user_name=`), as logged; the
+    /// frame keeps its canonical form (`KBA\jsmith` → `jsmith`).
+    pub user: Option<&'a [u8]>,
 }
 
 /// The columns of the `flow` kind.
@@ -125,6 +132,9 @@ pub static FLOW: Schema = Schema {
         col("app", ColumnType::Cat),
         col("mac", ColumnType::Cat),
         col("firewall", ColumnType::Cat),
+        col("bytes_out", ColumnType::U64),
+        col("bytes_in", ColumnType::U64),
+        col("user", ColumnType::Cat),
     ],
 };
 
@@ -169,6 +179,16 @@ impl FlowRecord<'_> {
         b.cat(12, self.app);
         b.cat(13, self.mac);
         b.cat(14, firewall);
+        b.num(15, self.bytes_out);
+        b.num(16, self.bytes_in);
+        match self.user.filter(|u| !u.is_empty()) {
+            Some(raw) => {
+                let mut user = Vec::new();
+                crate::user::canonical_into(raw, &mut user);
+                b.cat(17, Some(&user));
+            }
+            None => b.cat(17, None),
+        }
     }
 }
 

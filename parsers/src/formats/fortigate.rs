@@ -40,6 +40,8 @@ pub fn parse(msg: &[u8]) -> Result<FlowRecord<'_>, &'static str> {
             b"rcvdbyte" => rcvd = v.and_then(super::number),
             b"sentpkt" => sent_pkt = v.and_then(super::number),
             b"rcvdpkt" => rcvd_pkt = v.and_then(super::number),
+            b"user" => r.user = v,
+            b"unauthuser" if r.user.is_none() => r.user = v,
             _ => {}
         }
     }
@@ -47,6 +49,7 @@ pub fn parse(msg: &[u8]) -> Result<FlowRecord<'_>, &'static str> {
         return Err("not a FortiGate traffic log: no srcip= and dstip=");
     }
     r.bytes = super::sum(sent, rcvd);
+    (r.bytes_out, r.bytes_in) = (sent, rcvd);
     r.packets = super::sum(sent_pkt, rcvd_pkt);
     r.direction = match subtype {
         Some(b"forward") => Some(Direction::Forwarded),
@@ -110,7 +113,17 @@ mod tests {
         assert_eq!(r.rule, Some(&b"12"[..]));
         assert_eq!(r.app, Some(&b"Minecraft"[..]));
         assert_eq!((r.bytes, r.packets), (Some(2412), Some(33)));
+        assert_eq!((r.bytes_out, r.bytes_in), (Some(1188), Some(1224)));
+        assert_eq!(r.user, None);
         assert_eq!(r.direction, Some(Direction::Forwarded));
+        // FSSO: the user the firewall identified; an unauthenticated user only when no other.
+        let r = parse(br#"date=2026-11-20 time=09:00:00 srcip=10.40.20.15 dstip=192.0.2.80 unauthuser="guest1" user="KBA\jsmith" action="accept""#).expect("parse");
+        assert_eq!(r.user, Some(&br"KBA\jsmith"[..]));
+        let r = parse(
+            br#"date=2026-11-20 time=09:00:00 srcip=10.40.20.15 dstip=192.0.2.80 unauthuser="guest1" action="accept""#,
+        )
+        .expect("parse");
+        assert_eq!(r.user, Some(&b"guest1"[..]));
         // Keys in another order, date+time+tz only, a deny.
         let r = parse(br#"action=deny dstip=198.51.100.9 srcip=10.40.20.16 tz="-0700" time=09:00:00 date=2026-11-20 proto=17 dstport=1194 srcport=40000"#)
             .expect("parse");

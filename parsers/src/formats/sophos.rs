@@ -37,6 +37,7 @@ pub fn parse(line: &[u8]) -> Result<FlowRecord<'_>, &'static str> {
             b"status" | b"action" => status = v,
             b"sent_bytes" => sent = v.and_then(super::number),
             b"recv_bytes" => rcvd = v.and_then(super::number),
+            b"user_name" => r.user = v,
             b"sent_pkts" => sent_pkt = v.and_then(super::number),
             b"recv_pkts" => rcvd_pkt = v.and_then(super::number),
             b"length" => length = v.and_then(super::number),
@@ -48,6 +49,7 @@ pub fn parse(line: &[u8]) -> Result<FlowRecord<'_>, &'static str> {
     }
     r.action = status.map_or(FlowAction::Logged, FlowAction::from_words);
     r.bytes = super::sum(sent, rcvd).or(length);
+    (r.bytes_out, r.bytes_in) = (sent, rcvd);
     r.packets = super::sum(sent_pkt, rcvd_pkt).or(length.map(|_| 1));
     if r.local_time.is_none() {
         let (Some(d), Some(t)) = (date, time) else {
@@ -122,6 +124,7 @@ mod tests {
         assert_eq!(r.app, Some(&b"Spotify"[..]));
         assert_eq!((r.src_port, r.dst_port), (Some(53616), Some(443)));
         assert_eq!((r.bytes, r.packets), (Some(10_500), Some(22)));
+        assert_eq!((r.bytes_out, r.bytes_in), (Some(1500), Some(9000)));
         assert_eq!(r.proto, Some(&b"TCP"[..]));
         let denied = parse(br#"date=2026-11-20 time=08:15:02 timezone="BST" status="Deny" src_ip=10.0.0.1 dst_ip=10.0.0.2 protocol="UDP""#).expect("parse");
         assert_eq!(denied.action, FlowAction::Block);
