@@ -6,8 +6,13 @@
 //! This crate knows nothing of the terminal or of command-line parsing.
 
 pub mod categories;
+pub mod context;
+pub mod detect;
+pub mod findings;
 pub mod frame;
 pub mod identity;
+pub mod keywords;
+pub mod lists;
 pub mod policy;
 pub mod summary;
 pub mod top;

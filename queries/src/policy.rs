@@ -31,6 +31,122 @@ pub struct Policy {
     /// Limits of fair use and alerting.
     #[serde(default)]
     pub thresholds: Thresholds,
+    /// The school's network: resolvers, proxies, hosts that may bypass the filter.
+    #[serde(default)]
+    pub network: Network,
+    /// Mail rules.
+    #[serde(default)]
+    pub mail: MailRules,
+    /// Where categories come from besides the filter's own: list directories and aliases.
+    #[serde(default)]
+    pub lists: Lists,
+    /// Keyword lists and their severities.
+    #[serde(default)]
+    pub keywords: Keywords,
+    /// Licence rules.
+    #[serde(default)]
+    pub licences: LicenceRules,
+    /// Header names of an unrecognised web-filter CSV export (field = header name or names),
+    /// with `date-order`.
+    #[serde(default)]
+    pub web_csv: Option<toml::Table>,
+}
+
+/// The school's network, as the rules need it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Network {
+    /// The school's own DNS resolvers (addresses or subnets): DNS to others is a bypass.
+    #[serde(default)]
+    pub resolvers: Vec<String>,
+    /// The web proxies or filters (addresses or subnets): their own traffic is not a client's.
+    #[serde(default)]
+    pub proxies: Vec<String>,
+    /// Hosts allowed to reach the internet without the filter (servers, printers).
+    #[serde(default)]
+    pub not_filtered: Vec<String>,
+    /// Client subnets, when they are not all in the groups' subnets.
+    #[serde(default)]
+    pub clients: Vec<String>,
+    /// Whether the school blocks QUIC (UDP 443), so that attempts are worth reporting.
+    #[serde(default)]
+    pub block_quic: bool,
+}
+
+/// Mail rules.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MailRules {
+    /// Groups who may only mail the school's own domains.
+    #[serde(default)]
+    pub internal_only: Vec<String>,
+    /// Recipients of one message (or of one sender within an hour) that make mass mailing.
+    #[serde(default)]
+    pub mass_recipients: Option<u32>,
+    /// A message to an external domain at least this big (`"20 MB"`).
+    #[serde(default)]
+    pub large_external: Option<String>,
+    /// Forwards of received mail to one external address that make auto-forwarding.
+    #[serde(default)]
+    pub forward_count: Option<u32>,
+    /// Share of a sender's messages rejected or bounced that is worth a look (0–1).
+    #[serde(default)]
+    pub reject_rate: Option<f64>,
+}
+
+/// Category lists and vendor aliases.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Lists {
+    /// Directories in squidGuard/UT1 layout (`DIR/<category>/domains`, `DIR/<category>/urls`),
+    /// relative to the policy file; their entries win over vigil's built-in seed lists.
+    #[serde(default)]
+    pub dirs: Vec<String>,
+    /// Extra vendor category names → vigil categories (`"Gambling Sites" = "gambling"`).
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+    /// Leave out vigil's built-in seed lists.
+    #[serde(default)]
+    pub no_seeds: bool,
+}
+
+/// Keyword lists.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Keywords {
+    /// Severity of each built-in list (`prevent = "critical"`), or `"off"`.
+    #[serde(default)]
+    pub severity: BTreeMap<String, String>,
+    /// The school's own lists: files of one term a line (`*` ends a prefix, `#` comments).
+    #[serde(default)]
+    pub files: Vec<KeywordFile>,
+}
+
+/// A keyword file of the school's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct KeywordFile {
+    /// The file, relative to the policy file.
+    pub path: String,
+    /// The list it adds to: a built-in list (`prevent`) or `custom`.
+    #[serde(default = "custom")]
+    pub list: String,
+    /// Severity of its matches (default: the list's).
+    #[serde(default)]
+    pub severity: Option<String>,
+}
+
+fn custom() -> String {
+    "custom".to_owned()
+}
+
+/// Licence rules.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LicenceRules {
+    /// Days before expiry that are reported (default 30, 60, 90).
+    #[serde(default)]
+    pub expiring_days: Vec<u32>,
 }
 
 /// The school.
@@ -75,8 +191,8 @@ impl Ranges {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Group {
-    /// User-name patterns (`*` any run of characters, `?` one): `"[0-9][0-9]*"` is not supported,
-    /// use `"2?*"` style wildcards.
+    /// User-name patterns, case-insensitive: `*` any run of characters, `?` one, `[0-9]` one of
+    /// a set (`"[0-9][0-9]*"`: names starting with two digits).
     #[serde(default)]
     pub users: Vec<String>,
     /// Address ranges (`10.40.20.0/22`).
@@ -324,7 +440,11 @@ impl Policy {
                         "`certain-times` needs `windows = [...]` naming when it is acceptable".to_owned(),
                     ),
                     Some(d) => {
-                        for w in d.windows.iter().filter(|w| !self.windows.contains_key(*w)) {
+                        for w in d
+                            .windows
+                            .iter()
+                            .filter(|w| !self.windows.contains_key(*w) && *w != "outside-school")
+                        {
                             problem("categories", name, format!("window `{w}` is not defined in [windows]"));
                         }
                     }
