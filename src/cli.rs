@@ -49,6 +49,75 @@ pub enum Command {
     /// Work with policy files.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Apply the school's policy to the logs: breaches, keywords, unfair usage, filter bypass,
+    /// mail, licences and coverage, each finding with the log lines behind it.
+    Findings(FindingsArgs),
+    /// Every event of one person (or device or address) across all sources, in time order, with
+    /// the source file and line.
+    Timeline(TimelineArgs),
+}
+
+/// `vigil findings`.
+#[derive(Debug, Args)]
+pub struct FindingsArgs {
+    /// The school's policy file (`vigil init` writes one); without it, the built-in policy of a
+    /// typical school.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Only findings whose last event is at or after this time (`2026-11-16`, `2026-11-16 09:00`,
+    /// local to the policy's zone, or RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only findings whose first event is before this time.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only rules matching this pattern (`bypass.*`, `breach.unacceptable`).
+    #[arg(long, value_name = "PATTERN")]
+    pub rule: Option<String>,
+    /// Only findings about this person (or device or address).
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Only findings at least this severe.
+    #[arg(long, value_enum)]
+    pub severity: Option<SeverityArg>,
+    /// Output style (json includes every evidence line reference).
+    #[arg(long, value_enum, default_value_t = TableOutput::Table)]
+    pub output: TableOutput,
+    /// What to read.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `vigil timeline`.
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// The person (user name), device name or address.
+    #[arg(long, value_name = "USER")]
+    pub user: String,
+    /// The school's policy file (for its time zone and identity rules).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Output style.
+    #[arg(long, value_enum, default_value_t = TableOutput::Table)]
+    pub output: TableOutput,
+    /// What to read.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// Severities on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    /// Critical only.
+    Critical,
+    /// High and above.
+    High,
+    /// Medium and above.
+    Medium,
+    /// Low and above.
+    Low,
+    /// Everything.
+    Info,
 }
 
 /// `vigil init`.
@@ -305,6 +374,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Generate(args) => commands::generate::run(&args),
         Command::Init(args) => commands::policy::init(&args),
         Command::Policy(PolicyCommand::Check { file }) => commands::policy::check(&file),
+        Command::Findings(args) => commands::findings::run(&args),
+        Command::Timeline(args) => commands::findings::timeline(&args),
     }
 }
 

@@ -5,9 +5,14 @@
 
 use polars::prelude::*;
 
+/// A user seen again on the same address after this long is bound afresh, so that attribution
+/// (which trusts a binding for a limited time) keeps following a long session.
+pub const REBIND_MS: i64 = 3_600_000;
+
 /// The identity rows learned from a web frame with columns `ts`, `client_ip`, `user`, `source`,
 /// `line` and `offset`: for each client address, in time order, every request whose user differs
-/// from the previous authenticated request's (unauthenticated requests are skipped).
+/// from the previous authenticated request's, or that comes more than [`REBIND_MS`] after it
+/// (unauthenticated requests are skipped).
 ///
 /// Columns: `ts`, `source`, `line`, `offset`, `event` (`bind`), `origin` (`proxy-auth`), `ip`,
 /// `user`; the evidence is the first request of each run.
@@ -26,6 +31,7 @@ pub fn learned_identities(web: LazyFrame) -> LazyFrame {
         col("user")
             .neq(col("user").shift(lit(1)))
             .or(col("ip").neq(col("ip").shift(lit(1))))
+            .or((col("ts").cast(DataType::Int64) - col("ts").cast(DataType::Int64).shift(lit(1))).gt(lit(REBIND_MS)))
             .fill_null(lit(true)),
     )
     .with_columns([lit("bind").alias("event"), lit("proxy-auth").alias("origin")])

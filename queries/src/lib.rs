@@ -5,6 +5,7 @@
 //!
 //! This crate knows nothing of the terminal or of command-line parsing.
 
+pub mod attribute;
 pub mod categories;
 pub mod context;
 pub mod detect;

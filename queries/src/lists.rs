@@ -417,6 +417,29 @@ pub const SEEDS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Words in a host name that mark web proxies and VPN sites the lists do not know yet (filters
+/// call this "proxy avoidance" by name): `unblocked-proxy.example`, `free-vpn.example`.
+pub const BYPASS_HOST_WORDS: &[&str] = &[
+    "proxy",
+    "proxies",
+    "unblock",
+    "unblocked",
+    "unblocker",
+    "vpn",
+    "anonymizer",
+    "anonymiser",
+    "hideme",
+    "webproxy",
+];
+
+/// Whether a host's name marks it as a proxy or VPN site (any `.`/`-` separated word of it is
+/// one of [`BYPASS_HOST_WORDS`]).
+pub fn looks_like_bypass(host: &str) -> bool {
+    host.to_ascii_lowercase()
+        .split(['.', '-'])
+        .any(|w| BYPASS_HOST_WORDS.contains(&w))
+}
+
 /// Folds a category name for alias lookup.
 pub fn fold(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -548,6 +571,21 @@ impl Categoriser {
         self.aliases.get(&fold(vendor)).copied()
     }
 
+    /// Whether URL entries exist for `host` or a parent (so the path matters).
+    pub fn has_urls(&self, host: &str) -> bool {
+        let host = host.to_ascii_lowercase();
+        let mut h: &str = host.strip_prefix("www.").unwrap_or(&host);
+        loop {
+            if self.urls.contains_key(h) {
+                return true;
+            }
+            match h.split_once('.') {
+                Some((_, parent)) if parent.contains('.') => h = parent,
+                _ => return false,
+            }
+        }
+    }
+
     /// The category of `host` (and `path`) from the lists: the longest matching URL prefix,
     /// else the most specific listed domain (the host or a parent).
     pub fn of_host(&self, host: &str, path: Option<&str>) -> Option<&'static str> {
@@ -619,6 +657,10 @@ mod tests {
         assert_eq!(c.of_host("www.bbc.co.uk", Some("/bitesize/guides")), Some("education"));
         assert_eq!(c.of_host("www.bbc.co.uk", Some("/news")), Some("news"));
         assert_eq!(c.of_host("example.org", None), None);
+        assert!(looks_like_bypass("unblocked-proxy.example"));
+        assert!(looks_like_bypass("www.free-vpn.example"));
+        assert!(!looks_like_bypass("vpnx.example"));
+        assert!(!looks_like_bypass("approxy.example"));
         assert_eq!(c.unknown_dirs.len(), 1, "astrology maps onto nothing");
         assert_eq!(c.entries, 3);
     }

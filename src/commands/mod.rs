@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod findings;
 pub mod generate;
 pub mod ingest;
 pub mod policy;

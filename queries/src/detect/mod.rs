@@ -2,8 +2,15 @@
 //! [`Inputs`] and the school's policy through [`Context`], and returns [`Finding`]s with the
 //! exact log lines behind them.
 
+pub mod breach;
+pub mod bypass;
+pub mod coverage;
+pub mod events;
+pub mod keyword;
 pub mod licences;
 pub mod mail;
+pub mod usage;
+pub mod web;
 
 use polars::prelude::*;
 use vigil_parsers::Kind;
@@ -107,11 +114,78 @@ impl<'a> Rows<'a> {
     }
 }
 
-/// Runs every detector whose inputs are present; returns the findings, most urgent first.
-pub fn run(cx: &Context, inputs: &Inputs) -> PolarsResult<Vec<Finding>> {
+/// What a run of the detectors found, with what it could and could not see.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The findings, most urgent first.
+    pub findings: Vec<Finding>,
+    /// Per source index: rows attributed to a person, and rows (web and firewall sources).
+    pub attributed: Vec<(u32, u64, u64)>,
+    /// Vendor categories that map onto none of vigil's, with their row counts.
+    pub unmapped_categories: std::collections::BTreeMap<String, u64>,
+}
+
+/// Attributes the web and firewall frames to people and devices (adding `person` and
+/// `device_name`), then runs every detector whose inputs are present.
+pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> {
+    let identity = inputs.identity.take();
+    let mut outcome = Outcome::default();
+    if let Some(web) = inputs.web.take() {
+        let web = crate::attribute::attribute(web, "client_ip", Some("user"), identity.as_ref())?;
+        outcome.attributed.extend(crate::attribute::attributed_share(&web)?);
+        inputs.web = Some(web);
+    }
+    if let Some(flow) = inputs.flow.take() {
+        let flow = crate::attribute::attribute(flow, "src_ip", Some("user"), identity.as_ref())?;
+        outcome.attributed.extend(crate::attribute::attributed_share(&flow)?);
+        inputs.flow = Some(flow);
+    }
+    inputs.identity = identity;
     let mut out = Vec::new();
-    out.extend(mail::detect(cx, inputs)?);
-    out.extend(licences::detect(cx, inputs)?);
+    let client = |ip: &str| {
+        let ip = ip.parse().ok();
+        ip.is_some_and(bypass::is_internal)
+            && !crate::context::any_contains(&cx.proxies, ip)
+            && !crate::context::any_contains(&cx.resolvers, ip)
+            && !crate::context::any_contains(&cx.not_filtered, ip)
+    };
+    if let Some(web) = &inputs.web {
+        let scan = web::WebScan::new(cx, web)?;
+        out.extend(breach::detect(cx, web, &scan)?);
+        out.extend(bypass::detect_web(cx, web, &scan)?);
+        out.extend(keyword::detect_web(cx, web)?);
+        let traffic = usage::Traffic {
+            ip: "client_ip",
+            down: "bytes_in",
+            up: "bytes_out",
+            dest: "host",
+            is_client: &client,
+        };
+        out.extend(usage::detect(cx, web, &traffic)?);
+        outcome.unmapped_categories = scan.unmapped;
+    }
+    if let Some(flow) = &inputs.flow {
+        out.extend(bypass::detect_flow(cx, flow)?);
+        let traffic = usage::Traffic {
+            ip: "src_ip",
+            down: "bytes_in",
+            up: "bytes_out",
+            dest: "dst_ip",
+            is_client: &client,
+        };
+        out.extend(usage::detect(cx, flow, &traffic)?);
+        if let Some(web) = &inputs.web {
+            out.extend(coverage::unfiltered_devices(cx, flow, web, inputs.identity.as_ref())?);
+        }
+    }
+    if let Some(mail) = &inputs.mail {
+        out.extend(keyword::detect_mail(cx, mail)?);
+    }
+    out.extend(mail::detect(cx, &inputs)?);
+    out.extend(licences::detect(cx, &inputs)?);
+    out.extend(coverage::unidentified(&inputs, &outcome.attributed));
+    out.extend(coverage::not_observable(&inputs));
     crate::findings::sort(&mut out);
-    Ok(out)
+    outcome.findings = out;
+    Ok((outcome, inputs))
 }

@@ -1,0 +1,206 @@
+//! Coverage rules: what the logs cannot see. Clients that reach the internet directly and never
+//! through the web filter (unfiltered devices), the share of traffic no person could be found
+//! for, and the rules that cannot run for lack of a log kind ("not observable", never "none
+//! found").
+
+use std::collections::{HashMap, HashSet};
+
+use polars::prelude::*;
+use vigil_parsers::Kind;
+
+use super::Inputs;
+use super::bypass::is_internal;
+use super::events::{Dict, Grouper, Picked, finding, when};
+use crate::context::{Context, any_contains};
+use crate::findings::{Finding, RULES, Severity};
+
+/// Web ports: direct connections to these bypass the proxy.
+const WEB_PORTS: [u64; 3] = [80, 443, 8080];
+
+/// Devices (or addresses) with allowed web connections to the internet in the firewall log that
+/// never appear as clients of the web proxy or filter. Evidence: all their connections, and the
+/// DHCP leases that name them.
+pub fn unfiltered_devices(
+    cx: &Context,
+    flow: &DataFrame,
+    web: &DataFrame,
+    identity: Option<&DataFrame>,
+) -> PolarsResult<Vec<Finding>> {
+    let web_ips: HashSet<String> = Dict::read(web, "client_ip")?
+        .distinct()
+        .map(|(_, n)| n.to_owned())
+        .collect();
+    let web_devices: HashSet<String> = Dict::read(web, "device_name")?
+        .distinct()
+        .map(|(_, n)| n.to_ascii_lowercase())
+        .collect();
+    let src = Dict::read(flow, "src_ip")?;
+    let dst = Dict::read(flow, "dst_ip")?;
+    let action = Dict::read(flow, "action")?;
+    let port: Vec<u64> = flow
+        .column("dst_port")?
+        .cast(&DataType::UInt64)?
+        .u64()?
+        .iter()
+        .map(|v| v.unwrap_or(0))
+        .collect();
+    let candidate: HashMap<u32, bool> = src
+        .distinct()
+        .map(|(id, name)| {
+            let ip = name.parse().ok();
+            let client = ip.is_some_and(is_internal)
+                && (cx.clients.is_empty() || any_contains(&cx.clients, ip))
+                && !any_contains(&cx.proxies, ip)
+                && !any_contains(&cx.resolvers, ip)
+                && !any_contains(&cx.not_filtered, ip)
+                && !web_ips.contains(name);
+            (id, client)
+        })
+        .collect();
+    let outside: HashSet<u32> = dst
+        .distinct()
+        .filter(|(_, n)| n.parse().is_ok_and(|ip| !is_internal(ip)))
+        .map(|(id, _)| id)
+        .collect();
+    // Addresses with at least one allowed direct web connection out.
+    let mut direct: HashSet<u32> = HashSet::new();
+    #[allow(clippy::needless_range_loop)] // four columns indexed by the same row
+    for r in 0..flow.height() {
+        let passed = action.name(action.ids[r]).is_some_and(|a| a == "pass");
+        if passed
+            && candidate.get(&src.ids[r]).copied().unwrap_or(false)
+            && outside.contains(&dst.ids[r])
+            && WEB_PORTS.contains(&port[r])
+        {
+            direct.insert(src.ids[r]);
+        }
+    }
+    let rows: Vec<usize> = (0..flow.height()).filter(|&r| direct.contains(&src.ids[r])).collect();
+    let picked = Picked::take(flow, rows, &["person", "device_name", "src_ip"], &["bytes"])?;
+    let mut groups = Grouper::default();
+    for i in 0..picked.len() {
+        let (device, ip) = (picked.text("device_name", i), picked.text("src_ip", i));
+        if device.is_some_and(|d| web_devices.contains(&d.to_ascii_lowercase())) {
+            continue;
+        }
+        let key = device.or(ip).unwrap_or("-").to_owned();
+        let acc = groups.entry(key, None, device, ip);
+        acc.add(
+            picked.ts[i],
+            picked.evidence[i],
+            false,
+            picked.num("bytes", i).unwrap_or(0),
+        );
+    }
+    // The leases naming each device or address.
+    if let Some(id) = identity.filter(|d| d.height() > 0) {
+        let rows = super::Rows::new(id);
+        let (ips, devices, events, ts, ev) = (
+            rows.text("ip")?,
+            rows.text("device")?,
+            rows.text("event")?,
+            rows.time("ts")?,
+            rows.evidence()?,
+        );
+        for (_, acc) in groups.groups.iter_mut() {
+            for r in 0..id.height() {
+                let same = ips[r].as_deref() == acc.ip.as_deref()
+                    && (acc.device.is_none()
+                        || devices[r].as_deref().map(str::to_ascii_lowercase)
+                            == acc.device.as_deref().map(str::to_ascii_lowercase));
+                if same && events[r].as_deref() == Some("bind") && devices[r].is_some() {
+                    let t = ts[r].unwrap_or(0);
+                    acc.first = acc.first.min(t);
+                    acc.last = acc.last.max(t);
+                    acc.count += 1;
+                    acc.evidence.push(ev[r]);
+                }
+            }
+        }
+    }
+    Ok(groups
+        .groups
+        .into_iter()
+        .map(|(key, acc)| {
+            let summary = format!(
+                "{key} ({}) reached the internet directly ({} connections, {} moved), {}, and never appears in the web filter's logs: its traffic is not filtered",
+                acc.ip.as_deref().unwrap_or("-"),
+                acc.count,
+                super::usage::human(acc.bytes),
+                when(cx, acc.first, acc.last)
+            );
+            finding("coverage.unfiltered-device", Severity::High, acc, Some("unfiltered".to_owned()), summary)
+        })
+        .collect())
+}
+
+/// Rules that cannot run because no source of the kinds they need was read.
+pub fn not_observable(inputs: &Inputs) -> Vec<Finding> {
+    let mut by_missing: Vec<(String, Vec<&str>)> = Vec::new();
+    for rule in RULES {
+        if rule.needs.is_empty() || rule.needs.iter().any(|k| inputs.has(*k)) {
+            continue;
+        }
+        let missing: Vec<&str> = rule.needs.iter().map(|k| k.as_str()).collect();
+        let missing = missing.join(" or ");
+        match by_missing.iter_mut().find(|(m, _)| *m == missing) {
+            Some((_, rules)) => rules.push(rule.name),
+            None => by_missing.push((missing, vec![rule.name])),
+        }
+    }
+    let span = inputs
+        .sources
+        .iter()
+        .filter_map(|s| s.span)
+        .fold(None, |acc: Option<(i64, i64)>, (a, b)| {
+            Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
+        })
+        .unwrap_or((0, 0));
+    by_missing
+        .into_iter()
+        .map(|(missing, rules)| {
+            Finding::new(
+                "coverage.not-observable",
+                Severity::Info,
+                span,
+                None,
+                None,
+                None,
+                Some(format!("no {missing} logs")),
+                format!("not observable (no {missing} logs): {}", rules.join(", ")),
+                0,
+                Vec::new(),
+            )
+        })
+        .collect()
+}
+
+/// Web sources where fewer than nine in ten requests could be attributed to a person.
+pub fn unidentified(inputs: &Inputs, shares: &[(u32, u64, u64)]) -> Vec<Finding> {
+    shares
+        .iter()
+        .filter(|(_, attributed, rows)| *rows > 0 && (*attributed as f64) < 0.9 * (*rows as f64))
+        .filter_map(|&(source, attributed, rows)| {
+            let s = inputs.sources.get(source as usize)?;
+            (s.kind == Some(Kind::Web)).then(|| {
+                Finding::new(
+                    "coverage.unidentified",
+                    Severity::Low,
+                    s.span.unwrap_or((0, 0)),
+                    None,
+                    None,
+                    None,
+                    Some(s.path.clone()),
+                    format!(
+                        "{}: {} of {rows} requests ({:.0}%) could not be attributed to a person (no user in the log and no identity source for the address)",
+                        s.path,
+                        rows - attributed,
+                        100.0 * (rows - attributed) as f64 / rows as f64
+                    ),
+                    rows - attributed,
+                    Vec::new(),
+                )
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,147 @@
+//! Keyword rules: PREVENT focus terms and other safeguarding terms in search terms, web
+//! addresses (path and query) and mail subjects, each list with its severity
+//! ([`crate::keywords`]). One finding per list, person and day.
+
+use polars::prelude::*;
+
+use super::Rows;
+use super::events::{Grouper, Picked, day_key, finding, subject, when};
+use crate::context::Context;
+use crate::findings::Finding;
+
+/// The keyword family's findings over a web frame.
+pub fn detect_web(cx: &Context, web: &DataFrame) -> PolarsResult<Vec<Finding>> {
+    if cx.keywords.lists.is_empty() {
+        return Ok(Vec::new());
+    }
+    let text = |name: &str| -> PolarsResult<Option<Column>> {
+        web.column(name).ok().map(|c| c.cast(&DataType::String)).transpose()
+    };
+    let (searches, paths, queries) = (text("search_terms")?, text("path")?, text("query")?);
+    let n = web.height();
+    fn get(c: &Option<Column>, n: usize) -> PolarsResult<Vec<Option<&str>>> {
+        Ok(match c {
+            Some(c) => c.str()?.iter().collect(),
+            None => vec![None; n],
+        })
+    }
+    let (s, p, q) = (get(&searches, n)?, get(&paths, n)?, get(&queries, n)?);
+    let mut hits: Vec<(usize, Vec<crate::keywords::Hit>, bool)> = Vec::new();
+    for r in 0..n {
+        if let Some(t) = s[r] {
+            let h = cx.keywords.find(t);
+            if !h.is_empty() {
+                hits.push((r, h, true));
+                continue;
+            }
+        }
+        if p[r].is_some() || q[r].is_some() {
+            let url = format!("{} {}", p[r].unwrap_or(""), q[r].unwrap_or(""));
+            let h = cx.keywords.find(&url);
+            if !h.is_empty() {
+                hits.push((r, h, false));
+            }
+        }
+    }
+    let rows: Vec<usize> = hits.iter().map(|h| h.0).collect();
+    let picked = Picked::take(web, rows, &["person", "device_name", "client_ip", "host"], &[])?;
+    let mut groups = Grouper::default();
+    for (i, (_, found, in_search)) in hits.iter().enumerate() {
+        let (ts, person, device, ip) = (
+            picked.ts[i],
+            picked.text("person", i),
+            picked.text("device_name", i),
+            picked.text("client_ip", i),
+        );
+        let mut lists_done = Vec::new();
+        for hit in found {
+            let key = format!(
+                "{}\u{1}{}\u{1}{}",
+                hit.list,
+                subject(person, device, ip),
+                day_key(cx, ts)
+            );
+            let acc = groups.entry(key, person, device, ip);
+            if !lists_done.contains(&hit.list) {
+                acc.add(ts, picked.evidence[i], false, 0);
+                lists_done.push(hit.list);
+            }
+            let place = if *in_search {
+                "a search".to_owned()
+            } else {
+                format!("an address on {}", picked.text("host", i).unwrap_or("-"))
+            };
+            acc.details.insert(format!("\"{}\" in {place}", hit.term));
+        }
+    }
+    Ok(to_findings(cx, groups, "web"))
+}
+
+/// The keyword family's findings over mail subjects (the sender is the person).
+pub fn detect_mail(cx: &Context, mail: &DataFrame) -> PolarsResult<Vec<Finding>> {
+    if cx.keywords.lists.is_empty() || mail.height() == 0 {
+        return Ok(Vec::new());
+    }
+    let rows = Rows::new(mail);
+    let (subjects, from, ts, ev) = (
+        rows.text("subject")?,
+        rows.text("from")?,
+        rows.time("ts")?,
+        rows.evidence()?,
+    );
+    let mut groups = Grouper::default();
+    // One match per message: recipients of the same message repeat its subject.
+    let ids = rows.text("message_id")?;
+    let mut seen = std::collections::HashSet::new();
+    for r in 0..mail.height() {
+        let Some(subject_text) = subjects[r].as_deref() else {
+            continue;
+        };
+        let found = cx.keywords.find(subject_text);
+        if found.is_empty() {
+            continue;
+        }
+        let sender = from[r]
+            .as_deref()
+            .map(|f| cx.account_of(f).unwrap_or_else(|| f.to_ascii_lowercase()));
+        let t = ts[r].unwrap_or(0);
+        for hit in found {
+            let first_of_message = seen.insert((ids[r].clone(), hit.list));
+            let key = format!(
+                "{}\u{1}{}\u{1}{}",
+                hit.list,
+                sender.as_deref().unwrap_or("-"),
+                day_key(cx, t)
+            );
+            let acc = groups.entry(key, sender.as_deref(), None, None);
+            if first_of_message {
+                acc.add(t, ev[r], false, 0);
+            } else if acc.evidence.len() < super::events::MAX_EVIDENCE {
+                acc.evidence.push(ev[r]);
+            }
+            acc.details.insert(format!("\"{}\" in a mail subject", hit.term));
+        }
+    }
+    Ok(to_findings(cx, groups, "mail"))
+}
+
+fn to_findings(cx: &Context, groups: Grouper, _origin: &str) -> Vec<Finding> {
+    groups
+        .groups
+        .into_iter()
+        .filter_map(|(key, acc)| {
+            let list: usize = key.split('\u{1}').next()?.parse().ok()?;
+            let list = &cx.keywords.lists[list];
+            let who = subject(acc.user.as_deref(), acc.device.as_deref(), acc.ip.as_deref()).to_owned();
+            let summary = format!(
+                "{who}: {} term{} from the {} list, {}: {}",
+                acc.count,
+                if acc.count == 1 { "" } else { "s" },
+                list.name,
+                when(cx, acc.first, acc.last),
+                acc.details_list(4)
+            );
+            Some(finding(list.rule, list.severity, acc, Some(list.name.clone()), summary))
+        })
+        .collect()
+}

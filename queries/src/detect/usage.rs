@@ -1,0 +1,188 @@
+//! Usage rules (unfair use that hinders others): single downloads or uploads over the policy's
+//! threshold, and one person's traffic in a day over the daily threshold, from web logs (bytes
+//! served and sent) and firewall logs (bytes each way of clients' connections).
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use super::events::{Grouper, Picked, day_key, finding, subject, when};
+use crate::context::Context;
+use crate::findings::{Finding, Severity};
+
+/// Column names of one event kind's traffic.
+pub struct Traffic<'a> {
+    /// The client address column.
+    pub ip: &'a str,
+    /// Bytes the client received.
+    pub down: &'a str,
+    /// Bytes the client sent.
+    pub up: &'a str,
+    /// A description of the destination (host or address).
+    pub dest: &'a str,
+    /// Whether a row is a client's (not the proxy's or a server's own traffic).
+    pub is_client: &'a dyn Fn(&str) -> bool,
+}
+
+/// A person (or, with no person, an address) and a day: (person id, address id, days from CE).
+type DayKey = (u32, u32, i32);
+
+fn numbers(df: &DataFrame, name: &str) -> PolarsResult<Vec<u64>> {
+    Ok(match df.column(name) {
+        Ok(c) => c
+            .cast(&DataType::UInt64)?
+            .u64()?
+            .iter()
+            .map(|v| v.unwrap_or(0))
+            .collect(),
+        Err(_) => vec![0; df.height()],
+    })
+}
+
+/// The usage family's findings over an attributed frame.
+pub fn detect(cx: &Context, df: &DataFrame, t: &Traffic) -> PolarsResult<Vec<Finding>> {
+    let (down, up) = (numbers(df, t.down)?, numbers(df, t.up)?);
+    let single = cx.limits.single_transfer;
+    let big: Vec<usize> = (0..df.height())
+        .filter(|&r| down[r] >= single || up[r] >= single)
+        .collect();
+    // Daily totals need each row's subject and day: read the subject columns as dictionaries.
+    let person = super::events::Dict::read(df, "person")?;
+    let ip = super::events::Dict::read(df, t.ip)?;
+    let ts: Vec<i64> = match df.column("ts") {
+        Ok(c) => c
+            .to_physical_repr()
+            .cast(&DataType::Int64)?
+            .i64()?
+            .iter()
+            .map(|v| v.unwrap_or(0))
+            .collect(),
+        Err(_) => vec![0; df.height()],
+    };
+    let client_ip: HashMap<u32, bool> = ip.distinct().map(|(id, name)| (id, (t.is_client)(name))).collect();
+    let mut day_of_hour: HashMap<i64, i32> = HashMap::new();
+    let mut totals: HashMap<DayKey, (u64, u64)> = HashMap::new();
+    for r in 0..df.height() {
+        if !client_ip.get(&ip.ids[r]).copied().unwrap_or(false) {
+            continue;
+        }
+        let hour = ts[r].div_euclid(3_600_000);
+        let day = *day_of_hour.entry(hour).or_insert_with(|| {
+            use chrono::Datelike;
+            cx.local(hour * 3_600_000).date.num_days_from_ce()
+        });
+        let key = if person.ids[r] != u32::MAX {
+            (person.ids[r], u32::MAX, day)
+        } else {
+            (u32::MAX, ip.ids[r], day)
+        };
+        let e = totals.entry(key).or_default();
+        e.0 = e.0.saturating_add(down[r]);
+        e.1 = e.1.saturating_add(up[r]);
+    }
+    let mut out = Vec::new();
+    // Single transfers.
+    let picked = Picked::take(df, big, &["person", "device_name", t.ip, t.dest], &[])?;
+    for i in 0..picked.len() {
+        let r = picked.rows[i];
+        let (person, device, addr) = (
+            picked.text("person", i),
+            picked.text("device_name", i),
+            picked.text(t.ip, i),
+        );
+        if !addr.is_some_and(|a| (t.is_client)(a)) {
+            continue;
+        }
+        let who = subject(person, device, addr).to_owned();
+        let dest = picked.text(t.dest, i).unwrap_or("-").to_owned();
+        for (rule, bytes, verb) in [
+            ("usage.large-transfer", down[r], "downloaded"),
+            ("usage.large-upload", up[r], "uploaded"),
+        ] {
+            if bytes < single {
+                continue;
+            }
+            let mut g = Grouper::default();
+            g.entry(String::new(), person, device, addr)
+                .add(picked.ts[i], picked.evidence[i], false, bytes);
+            let Some((_, acc)) = g.groups.pop() else { continue };
+            let summary = format!(
+                "{who} {verb} {} in one transfer ({dest}), {}",
+                human(bytes),
+                when(cx, acc.first, acc.last)
+            );
+            out.push(finding(rule, Severity::Medium, acc, Some(dest.clone()), summary));
+        }
+    }
+    // Daily totals over the threshold: evidence is that day's largest transfers.
+    let over: Vec<(DayKey, (u64, u64))> = totals
+        .into_iter()
+        .filter(|(_, (d, u))| d.saturating_add(*u) >= cx.limits.daily_bytes)
+        .collect();
+    if !over.is_empty() {
+        let wanted: HashMap<DayKey, usize> = over.iter().enumerate().map(|(i, (k, _))| (*k, i)).collect();
+        let mut rows_of: Vec<Vec<usize>> = vec![Vec::new(); over.len()];
+        #[allow(clippy::needless_range_loop)] // several columns indexed by the same row
+        for r in 0..df.height() {
+            if !client_ip.get(&ip.ids[r]).copied().unwrap_or(false) {
+                continue;
+            }
+            let day = day_of_hour.get(&ts[r].div_euclid(3_600_000)).copied().unwrap_or(0);
+            let key = if person.ids[r] != u32::MAX {
+                (person.ids[r], u32::MAX, day)
+            } else {
+                (u32::MAX, ip.ids[r], day)
+            };
+            if let Some(&i) = wanted.get(&key) {
+                rows_of[i].push(r);
+            }
+        }
+        for ((_, (d, u)), mut rows) in over.into_iter().zip(rows_of) {
+            rows.sort_by_key(|&r| std::cmp::Reverse(down[r].saturating_add(up[r])));
+            let (first, last) = rows
+                .iter()
+                .fold((i64::MAX, i64::MIN), |(a, b), &r| (a.min(ts[r]), b.max(ts[r])));
+            rows.truncate(50);
+            let picked = Picked::take(df, rows, &["person", "device_name", t.ip], &[])?;
+            let (person, device, addr) = (
+                picked.text("person", 0),
+                picked.text("device_name", 0),
+                picked.text(t.ip, 0),
+            );
+            let who = subject(person, device, addr).to_owned();
+            let mut g = Grouper::default();
+            let acc = g.entry(String::new(), person, device, addr);
+            for i in 0..picked.len() {
+                acc.add(picked.ts[i], picked.evidence[i], false, 0);
+            }
+            acc.first = first;
+            acc.last = last;
+            let Some((_, mut acc)) = g.groups.pop() else { continue };
+            acc.bytes = d.saturating_add(u);
+            let summary = format!(
+                "{who} moved {} on {} ({} down, {} up), over the daily limit of {} (evidence: the largest transfers)",
+                human(d.saturating_add(u)),
+                day_key(cx, first),
+                human(d),
+                human(u),
+                human(cx.limits.daily_bytes)
+            );
+            out.push(finding("usage.daily-bytes", Severity::Medium, acc, None, summary));
+        }
+    }
+    Ok(out)
+}
+
+/// Bytes for people: `4.4 GB`, `25.3 MB`.
+pub fn human(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= 1e9 {
+        format!("{:.1} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else if b >= 1e3 {
+        format!("{:.1} kB", b / 1e3)
+    } else {
+        format!("{bytes} B")
+    }
+}
