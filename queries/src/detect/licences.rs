@@ -534,7 +534,7 @@ fn over_deployed(
         _ => return None,
     };
     let summary = format!(
-        "{} {what} but only {} were bought ({} short)",
+        "{} {what} but only {} were bought ({} licences short)",
         entry.product,
         seats_words(entry),
         count - seats
@@ -558,7 +558,8 @@ struct Peak {
     count: u64,
     /// The check-out rows open when the peak was first reached.
     open: Vec<usize>,
-    /// First and last moment more than the seats were open.
+    /// When more than the seats were first open, and when that last ended (or the last event
+    /// while it lasted).
     first_over: i64,
     last_over: i64,
 }
@@ -569,6 +570,7 @@ fn peak_use(u: &Usage, rows: &[usize], seats: u64) -> Option<Peak> {
     let mut open: HashMap<(&str, &str, &str), usize> = HashMap::new();
     let mut best: Option<(u64, Vec<usize>)> = None;
     let mut over: Option<(i64, i64)> = None;
+    let mut was_over = false;
     for &i in rows {
         let key = (u.feature[i].as_str(), u.user[i].as_str(), u.host[i].as_str());
         match u.op[i].as_str() {
@@ -583,6 +585,13 @@ fn peak_use(u: &Usage, rows: &[usize], seats: u64) -> Option<Peak> {
         let n = open.len() as u64;
         if n > seats {
             over = Some((over.map_or(u.ts[i], |o| o.0), u.ts[i]));
+            was_over = true;
+        } else if was_over {
+            // Over until this check-in.
+            if let Some(o) = over.as_mut() {
+                o.1 = u.ts[i];
+            }
+            was_over = false;
         }
         if best.as_ref().is_none_or(|b| n > b.0) {
             let mut now: Vec<usize> = open.values().copied().collect();
@@ -958,5 +967,412 @@ fn denials(
                 run.iter().map(|&i| u.evidence[i]).collect(),
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vigil_parsers::Kind;
+    use vigil_parsers::ingest::{IngestOptions, ingest};
+
+    use super::*;
+    use crate::detect::SourceInfo;
+    use crate::policy::{self, Policy};
+
+    const REGISTER_HEADER: &str =
+        "\u{feff}Product,Publisher,Licence type,Qty,Start date,Renewal date,Cost (£),Aliases,Reference\r\n";
+    const INVENTORY_HEADER: &str = "\"ApplicationKey\",\"ApplicationName\",\"ApplicationPublisher\",\"ApplicationShortVersion\",\"ApplicationVersion\",\"DeviceId\",\"DeviceName\",\"OSDescription\",\"OSVersion\",\"Platform\",\"UserId\",\"EmailAddress\",\"UserName\"\r\n";
+
+    /// The export time the untimed sources are given: Friday 20 Nov 2026, 17:45 (GMT).
+    const EXPORT: i64 = 1_795_196_700_000;
+
+    fn register(lines: &[&str]) -> String {
+        let mut text = REGISTER_HEADER.to_owned();
+        for l in lines {
+            text.push_str(l);
+            text.push_str("\r\n");
+        }
+        text
+    }
+
+    /// Inventory rows: (device, product, publisher, user).
+    fn inventory(rows: &[(&str, &str, &str, &str)]) -> String {
+        let mut text = INVENTORY_HEADER.to_owned();
+        for (k, (device, product, publisher, user)) in rows.iter().enumerate() {
+            text.push_str(&format!(
+                "\"{k:044x}\",\"{product}\",\"{publisher}\",\"1.0\",\"1.0.0\",\"dev-{device}\",\"{device}\",\"Windows 11 Education\",\"10.0.22631.4460\",\"Windows\",\"u-{user}\",\"{user}@kestrelbrook.example\",\"{user}\"\r\n"
+            ));
+        }
+        text
+    }
+
+    /// The licence findings of these files (name, text); sources without event times are given
+    /// the span [`EXPORT`].
+    fn detect_in(cx: &Context, files: &[(&str, String)]) -> Vec<Finding> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut paths = Vec::new();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).expect("write");
+            paths.push(path);
+        }
+        let mut got = ingest(&paths, &IngestOptions::default()).expect("ingest");
+        let sources = got
+            .sources
+            .iter()
+            .map(|s| SourceInfo {
+                path: s.path.display().to_string(),
+                kind: s.kind,
+                span: s.first_ts.zip(s.last_ts).or(Some((EXPORT, EXPORT))),
+            })
+            .collect();
+        let mut frame = |kind| got.take_table(kind).map(|t| crate::frame::row_frame(t).expect("frame"));
+        let inputs = Inputs {
+            inventory: frame(Kind::Inventory),
+            licences: frame(Kind::Licences),
+            licence_use: frame(Kind::LicenceUse),
+            sources,
+            ..Inputs::default()
+        };
+        detect(cx, &inputs).expect("detect")
+    }
+
+    fn typical() -> Context {
+        Context::typical().expect("template compiles")
+    }
+
+    fn of<'a>(found: &'a [Finding], rule: &str) -> Vec<&'a Finding> {
+        found.iter().filter(|f| f.rule == rule).collect()
+    }
+
+    #[test]
+    fn names_match_loosely() {
+        let winrar = Name::new("WinRAR 7.01 (64-bit)");
+        assert_eq!(
+            (winrar.display.as_str(), winrar.clean.as_str()),
+            ("WinRAR", "winrar 7.01")
+        );
+        assert_eq!(
+            Name::new("Microsoft 365 Apps for enterprise - en-gb").base,
+            "microsoft 365 apps for enterprise"
+        );
+        assert_eq!(
+            Name::new("Microsoft Visual C++ 2015-2022 Redistributable (x64) - 14.40.33810").base,
+            "microsoft visual c++ 2015-2022 redistributable"
+        );
+        assert_eq!(Name::new("Scratch 3").base, "scratch");
+        assert_eq!(Name::new("2025").base, "2025", "a name is never stripped to nothing");
+        let reg = Name::new("WinRAR");
+        assert_eq!(winrar.rank(&reg), Some((2, 6)), "the same less the version");
+        assert_eq!(
+            Name::new("WinRAR Tools 7").rank(&reg),
+            Some((1, 6)),
+            "starts with the register's name"
+        );
+        assert_eq!(Name::new("WinRARx Tools").rank(&reg), None, "only at a word boundary");
+        assert_eq!(Name::new("winrar").rank(&reg), Some((3, 6)));
+        assert_eq!(
+            Name::new("Audacity 3.7.1").rank(&Name::new("Audacity 3.6.4")),
+            Some((2, 8)),
+            "another version of an alias"
+        );
+        assert_eq!(
+            Name::new("Adobe Photoshop 2025").rank(&Name::new("Adobe Creative Cloud")),
+            None
+        );
+        assert_eq!(pounds(105_000), "£1,050.00");
+        assert_eq!(pounds(312_500_099), "£3,125,000.99");
+        assert_eq!(pounds(5), "£0.05");
+    }
+
+    #[test]
+    fn free_and_system_software_is_not_reported() {
+        for (product, publisher) in [
+            ("Google Chrome", "Google LLC"),
+            ("Mozilla Firefox (x64 en-GB)", "Mozilla"),
+            (
+                "Microsoft Visual C++ 2015-2022 Redistributable (x64) - 14.40.33810",
+                "Microsoft Corporation",
+            ),
+            ("Microsoft Edge WebView2 Runtime", "Microsoft Corporation"),
+            ("Microsoft.WindowsCalculator", "Microsoft Corporation"),
+            ("Intel(R) Graphics Command Center", "INTEL CORP"),
+            ("Realtek Audio Console", "Realtek Semiconductor Corp."),
+            ("7-Zip 24.08 (x64)", "Igor Pavlov"),
+            ("Notepad++ (64-bit x64)", "Notepad++ Team"),
+            ("Java 8 Update 431 (64-bit)", "Oracle Corporation"),
+            ("Zoom Workplace (64-bit)", "Zoom"),
+            ("Adobe Acrobat Reader (64-bit)", "Adobe"),
+        ] {
+            assert!(free_or_system(&Name::new(product), publisher), "{product}");
+        }
+        for (product, publisher) in [
+            ("WinRAR 7.01 (64-bit)", "win.rar GmbH"),
+            ("Microsoft Visio Professional 2021", "Microsoft Corporation"),
+            ("Adobe Photoshop 2025", "Adobe Inc."),
+            ("TeamViewer", "TeamViewer"),
+            ("Gitkraken", "Axosoft"),
+        ] {
+            assert!(!free_or_system(&Name::new(product), publisher), "{product}");
+        }
+    }
+
+    fn paint_register(seats: u32) -> String {
+        register(&[&format!(
+            "Paint Pro,PaintCo,Per device,{seats},01/09/2026,31/08/2027,\"£1,000.00\",PaintPro Studio 2025,PO-1"
+        )])
+    }
+
+    fn paint_inventory() -> String {
+        inventory(&[
+            ("PC-A", "PaintPro Studio 2025", "PaintCo", "ann"),
+            ("PC-A", "Paint Pro 5.1 (64-bit)", "PaintCo", "ann"),
+            ("PC-B", "Paint Pro 5.1 (64-bit)", "PaintCo", "bob"),
+            ("PC-C", "PaintPro Studio 2025", "PaintCo", "cat"),
+            ("PC-C", "Google Chrome", "Google LLC", "cat"),
+        ])
+    }
+
+    #[test]
+    fn more_devices_than_seats() {
+        let found = detect_in(
+            &typical(),
+            &[("register.csv", paint_register(2)), ("apps.csv", paint_inventory())],
+        );
+        let f = of(&found, OVER_DEPLOYED);
+        assert_eq!(f.len(), 1, "{found:#?}");
+        assert_eq!(
+            (f[0].severity, f[0].about.as_deref()),
+            (Severity::Medium, Some("Paint Pro"))
+        );
+        assert_eq!((f[0].ts_first, f[0].ts_last), (EXPORT, EXPORT));
+        // The register line, then per device one row, the product's own name before an alias.
+        let lines: Vec<(u32, u64)> = f[0].evidence.iter().map(|e| (e.source, e.line)).collect();
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        let inventory_lines: Vec<u64> = lines.iter().filter(|l| l.0 == 1).map(|l| l.1).collect();
+        assert_eq!(inventory_lines, vec![3, 4, 5]);
+        assert!(
+            f[0].summary
+                .contains("installed on 3 devices but only 2 per-device licences"),
+            "{}",
+            f[0].summary
+        );
+        assert!(
+            found.iter().all(|f| f.rule != NOT_IN_REGISTER && f.rule != UNUSED),
+            "{found:#?}"
+        );
+        let enough = detect_in(
+            &typical(),
+            &[("register.csv", paint_register(3)), ("apps.csv", paint_inventory())],
+        );
+        assert!(of(&enough, OVER_DEPLOYED).is_empty(), "{enough:#?}");
+    }
+
+    #[test]
+    fn more_people_than_user_licences() {
+        let reg = |seats: u32| {
+            register(&[&format!(
+                "Paint Pro,PaintCo,Per user,{seats},,,£10.00,PaintPro Studio 2025,"
+            )])
+        };
+        let found = detect_in(&typical(), &[("register.csv", reg(2)), ("apps.csv", paint_inventory())]);
+        let f = of(&found, OVER_DEPLOYED);
+        assert_eq!(f.len(), 1, "{found:#?}");
+        assert!(f[0].summary.contains("used by 3 people"), "{}", f[0].summary);
+        assert_eq!(f[0].evidence.len(), 4);
+        let found = detect_in(&typical(), &[("register.csv", reg(3)), ("apps.csv", paint_inventory())]);
+        assert!(of(&found, OVER_DEPLOYED).is_empty());
+    }
+
+    const LMGRD: &str = " 0:00:00 (lmgrd) TIMESTAMP 11/18/2026
+10:00:00 (cadvend) OUT: \"CADTHING\" 25a@KB-DT1-PC01
+10:01:00 (cadvend) OUT: \"CADTHING\" 25b@KB-DT1-PC02
+10:02:00 (cadvend) OUT: \"CADTHING\" 25c@KB-DT1-PC03
+10:03:00 (cadvend) DENIED: \"CADTHING\" 25d@KB-DT1-PC04  (Licensed number of users already reached. (-4,342))
+10:20:00 (cadvend) DENIED: \"CADTHING\" 25d@KB-DT1-PC04  (Licensed number of users already reached. (-4,342))
+10:30:00 (cadvend) IN: \"CADTHING\" 25a@KB-DT1-PC01
+10:31:00 (cadvend) IN: \"CADTHING\" 25b@KB-DT1-PC02
+10:32:00 (cadvend) OUT: \"CADTHING\" 25e@KB-DT1-PC05
+11:00:00 (cadvend) DENIED: \"OTHERCAD\" 25f@KB-DT1-PC06  (Licensed number of users already reached. (-4,342))
+";
+
+    fn cad_register(seats: u32) -> String {
+        register(&[&format!(
+            "CadThing Suite,Cadvend,Concurrent,{seats},01/09/2026,31/08/2027,\"£2,400.00\",CADTHING,PO-2"
+        )])
+    }
+
+    #[test]
+    fn concurrent_peak_over_seats() {
+        let found = detect_in(
+            &typical(),
+            &[("register.csv", cad_register(2)), ("lmgrd.log", LMGRD.to_owned())],
+        );
+        let f = of(&found, OVER_DEPLOYED);
+        assert_eq!(f.len(), 1, "{found:#?}");
+        assert_eq!(f[0].about.as_deref(), Some("CadThing Suite"));
+        // Register line plus the three check-outs open at the peak (lines 2–4).
+        let lmgrd_lines: Vec<u64> = f[0].evidence.iter().filter(|e| e.source == 1).map(|e| e.line).collect();
+        assert_eq!(lmgrd_lines, vec![2, 3, 4]);
+        assert!(
+            f[0].summary.contains("in use on 3 machines at once"),
+            "{}",
+            f[0].summary
+        );
+        // Over from 10:02 until the check-in at 10:30 brought it back to two.
+        assert_eq!(f[0].ts_last - f[0].ts_first, 28 * 60 * 1000);
+        let found = detect_in(
+            &typical(),
+            &[("register.csv", cad_register(3)), ("lmgrd.log", LMGRD.to_owned())],
+        );
+        assert!(of(&found, OVER_DEPLOYED).is_empty(), "{found:#?}");
+        assert!(of(&found, UNUSED).is_empty(), "used through the licence server");
+    }
+
+    #[test]
+    fn denials_grouped_by_feature_and_gap() {
+        let found = detect_in(
+            &typical(),
+            &[("register.csv", cad_register(3)), ("lmgrd.log", LMGRD.to_owned())],
+        );
+        let f = of(&found, DENIALS);
+        assert_eq!(f.len(), 2, "{found:#?}");
+        let cad = f
+            .iter()
+            .find(|f| f.about.as_deref() == Some("CadThing Suite"))
+            .expect("mapped");
+        assert_eq!((cad.severity, cad.evidence.len()), (Severity::Medium, 2));
+        assert_eq!(cad.ts_last - cad.ts_first, 17 * 60 * 1000);
+        assert!(cad.summary.contains("2 times to 1 person"), "{}", cad.summary);
+        assert!(cad.summary.contains("3 concurrent licences"), "{}", cad.summary);
+        let other = f
+            .iter()
+            .find(|f| f.about.as_deref() == Some("OTHERCAD"))
+            .expect("unmapped");
+        assert_eq!(other.evidence.len(), 1);
+        // Denials more than 30 minutes apart are separate findings; without a register the
+        // feature names the product.
+        let spread = " 0:00:00 (lmgrd) TIMESTAMP 11/18/2026
+10:00:00 (cadvend) DENIED: \"CADTHING\" 25d@KB-DT1-PC04  (Licensed number of users already reached. (-4,342))
+10:30:00 (cadvend) DENIED: \"CADTHING\" 25d@KB-DT1-PC04  (Licensed number of users already reached. (-4,342))
+11:00:01 (cadvend) DENIED: \"CADTHING\" 25d@KB-DT1-PC04  (Licensed number of users already reached. (-4,342))
+";
+        let found = detect_in(&typical(), &[("lmgrd.log", spread.to_owned())]);
+        let f = of(&found, DENIALS);
+        assert_eq!(f.iter().map(|f| f.evidence.len()).collect::<Vec<_>>(), vec![2, 1]);
+        assert!(f.iter().all(|f| f.about.as_deref() == Some("CADTHING")));
+    }
+
+    #[test]
+    fn bought_but_unused() {
+        let reg = register(&[
+            "Affinity Photo,Serif,Per device,30,01/09/2026,31/08/2027,\"£1,050.00\",,PO-3",
+            "Scratch,Scratch Foundation,Site,Unlimited,,,£0.00,Scratch 3,Free software",
+            "Paint Pro,PaintCo,Per device,10,01/09/2026,31/08/2027,£10.00,PaintPro Studio 2025,PO-1",
+        ]);
+        let found = detect_in(
+            &typical(),
+            &[("register.csv", reg.clone()), ("apps.csv", paint_inventory())],
+        );
+        let f = of(&found, UNUSED);
+        assert_eq!(f.len(), 1, "{found:#?}");
+        assert_eq!(
+            (f[0].severity, f[0].about.as_deref()),
+            (Severity::Low, Some("Affinity Photo"))
+        );
+        assert_eq!((f[0].evidence.len(), f[0].evidence[0].line), (1, 2));
+        assert!(
+            f[0].summary.contains("30 per-device licences bought (£1,050.00)"),
+            "{}",
+            f[0].summary
+        );
+        // With neither inventory nor licence server, use cannot be judged.
+        let alone = detect_in(&typical(), &[("register.csv", reg)]);
+        assert!(of(&alone, UNUSED).is_empty(), "{alone:#?}");
+    }
+
+    #[test]
+    fn expiry_buckets_from_the_end_of_the_period() {
+        let reg = register(&[
+            "Ten,V,Per device,1,01/12/2025,30/11/2026,£1.00,,",
+            "Thirty,V,Per device,1,01/12/2025,20/12/2026,£1.00,,",
+            "ThirtyOne,V,Per device,1,01/12/2025,21/12/2026,£1.00,,",
+            "Ninety,V,Per device,1,01/12/2025,18/02/2027,£1.00,,",
+            "NinetyOne,V,Per device,1,01/12/2025,19/02/2027,£1.00,,",
+            "Gone,V,Per device,1,01/12/2025,15/11/2026,£1.00,,",
+            "Forever,V,Site,Unlimited,,,£0.00,,",
+        ]);
+        let found = detect_in(&typical(), &[("register.csv", reg.clone())]);
+        let got: Vec<(&str, &str)> = of(&found, EXPIRING)
+            .iter()
+            .map(|f| {
+                let bucket = ["within 30 days", "within 60 days", "within 90 days", "expired"]
+                    .into_iter()
+                    .find(|b| f.summary.contains(b))
+                    .unwrap_or("?");
+                (f.about.as_deref().unwrap_or(""), bucket)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Ten", "within 30 days"),
+                ("Thirty", "within 30 days"),
+                ("ThirtyOne", "within 60 days"),
+                ("Ninety", "within 90 days"),
+                ("Gone", "expired"),
+            ]
+        );
+        let ten = &of(&found, EXPIRING)[0];
+        assert!(
+            ten.summary.contains("expires on 30 Nov 2026 (10 days after the period"),
+            "{}",
+            ten.summary
+        );
+        assert_eq!((ten.severity, ten.ts_first), (Severity::Medium, EXPORT));
+        // The policy's buckets decide.
+        let mut p = Policy::parse(policy::TEMPLATE).expect("template parses");
+        p.licences.expiring_days = vec![7];
+        let cx = Context::compile(p, std::path::Path::new(".")).expect("compiles");
+        let found = detect_in(&cx, &[("register.csv", reg)]);
+        let names: Vec<&str> = of(&found, EXPIRING).iter().filter_map(|f| f.about.as_deref()).collect();
+        assert_eq!(names, vec!["Gone"]);
+    }
+
+    #[test]
+    fn installed_but_not_registered() {
+        let inv = inventory(&[
+            ("PC-A", "WinRAR 7.01 (64-bit)", "win.rar GmbH", "ann"),
+            ("PC-B", "WinRAR 6.24 (64-bit)", "win.rar GmbH", "bob"),
+            ("PC-B", "Google Chrome", "Google LLC", "bob"),
+            ("PC-B", "Intel(R) Graphics Command Center", "INTEL CORP", "bob"),
+            ("PC-B", "PaintPro Studio 2025", "PaintCo", "bob"),
+            ("PC-C", "Gitkraken", "Axosoft", "cat"),
+        ]);
+        let found = detect_in(
+            &typical(),
+            &[("register.csv", paint_register(5)), ("apps.csv", inv.clone())],
+        );
+        let f = of(&found, NOT_IN_REGISTER);
+        let about: Vec<(&str, usize)> = f
+            .iter()
+            .map(|f| (f.about.as_deref().unwrap_or(""), f.evidence.len()))
+            .collect();
+        assert_eq!(about, vec![("WinRAR", 2), ("Gitkraken", 1)], "{found:#?}");
+        assert_eq!(f[0].severity, Severity::Low);
+        assert!(
+            f[0].summary
+                .starts_with("WinRAR is installed on 2 devices (PC-A and PC-B)"),
+            "{}",
+            f[0].summary
+        );
+        // Without a register there is nothing to compare with.
+        let alone = detect_in(&typical(), &[("apps.csv", inv)]);
+        assert!(alone.is_empty(), "{alone:#?}");
+    }
+
+    #[test]
+    fn no_frames_no_findings() {
+        assert!(detect(&typical(), &Inputs::default()).expect("detect").is_empty());
     }
 }

@@ -668,3 +668,480 @@ fn reject_rate(cx: &Context, m: &MailRows, out: &mut Vec<Finding>) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use vigil_parsers::Kind;
+    use vigil_parsers::ingest::{IngestOptions, ingest};
+
+    use super::*;
+    use crate::detect::SourceInfo;
+    use crate::policy::{self, Policy};
+
+    const HEADER: &str = "#TYPE Deserialized.Microsoft.Exchange.Management.FfoReporting.MessageTrace\r\n\
+        \"MessageTraceId\",\"Received\",\"SenderAddress\",\"RecipientAddress\",\"FromIP\",\"ToIP\",\"Subject\",\"Status\",\"Size\",\"MessageId\"\r\n";
+
+    /// One trace row: when (`16/11/2026 08:02:41`, UTC), sender, recipient, subject, status,
+    /// size, Message-ID.
+    type Row<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, u64, &'a str);
+
+    fn trace(rows: &[Row]) -> String {
+        let mut text = HEADER.to_owned();
+        for (n, (when, from, to, subject, status, size, id)) in rows.iter().enumerate() {
+            text.push_str(&format!(
+                "\"{n:08x}-0000-4000-8000-000000000000\",\"{when}\",\"{from}\",\"{to}\",\"198.51.100.10\",\"\",\"{subject}\",\"{status}\",\"{size}\",\"<{id}>\"\r\n"
+            ));
+        }
+        text
+    }
+
+    /// The mail findings of these files (name, text), with `cx`.
+    fn detect_in(cx: &Context, files: &[(&str, String)]) -> Vec<Finding> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut paths = Vec::new();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).expect("write");
+            paths.push(path);
+        }
+        let mut got = ingest(&paths, &IngestOptions::default()).expect("ingest");
+        let sources = got
+            .sources
+            .iter()
+            .map(|s| SourceInfo {
+                path: s.path.display().to_string(),
+                kind: s.kind,
+                span: s.first_ts.zip(s.last_ts),
+            })
+            .collect();
+        let table = got.take_table(Kind::Mail).expect("mail rows");
+        let inputs = Inputs {
+            mail: Some(crate::frame::row_frame(table).expect("frame")),
+            sources,
+            ..Inputs::default()
+        };
+        detect(cx, &inputs).expect("detect")
+    }
+
+    fn detect_trace(cx: &Context, rows: &[Row]) -> Vec<Finding> {
+        detect_in(cx, &[("trace.csv", trace(rows))])
+    }
+
+    fn typical() -> Context {
+        Context::typical().expect("template compiles")
+    }
+
+    fn with(edit: impl FnOnce(&mut Policy)) -> Context {
+        let mut p = Policy::parse(policy::TEMPLATE).expect("template parses");
+        edit(&mut p);
+        Context::compile(p, std::path::Path::new(".")).expect("compiles")
+    }
+
+    fn of<'a>(found: &'a [Finding], rule: &str) -> Vec<&'a Finding> {
+        found.iter().filter(|f| f.rule == rule).collect()
+    }
+
+    const ME: &str = "tvell@kestrelbrook.example";
+    const HOME: &str = "tv@personal.example";
+
+    /// `n` messages received by ME, each forwarded `after` seconds later to `to`.
+    fn forwards(n: usize, after: u32, to: &str, prefix: &str) -> Vec<(String, String, String, String, String)> {
+        let mut rows = Vec::new();
+        for k in 0..n {
+            let (h, m) = (8 + k / 6, (k % 6) * 10);
+            let subject = format!("Notice {k}");
+            let sent = h * 3600 + m * 60 + after as usize;
+            rows.push((
+                format!("16/11/2026 {h:02}:{m:02}:00"),
+                "head@kestrelbrook.example".to_owned(),
+                ME.to_owned(),
+                subject.clone(),
+                format!("in{k}@x"),
+            ));
+            rows.push((
+                format!("16/11/2026 {:02}:{:02}:{:02}", sent / 3600, sent / 60 % 60, sent % 60),
+                ME.to_owned(),
+                to.to_owned(),
+                format!("{prefix}{subject}"),
+                format!("fw{k}@x"),
+            ));
+        }
+        rows
+    }
+
+    fn run_forwards(cx: &Context, rows: &[(String, String, String, String, String)]) -> Vec<Finding> {
+        let rows: Vec<Row> = rows
+            .iter()
+            .map(|(w, f, t, s, id)| {
+                (
+                    w.as_str(),
+                    f.as_str(),
+                    t.as_str(),
+                    s.as_str(),
+                    "Delivered",
+                    20_000,
+                    id.as_str(),
+                )
+            })
+            .collect();
+        detect_trace(cx, &rows)
+    }
+
+    #[test]
+    fn no_mail_frame_no_findings() {
+        assert!(detect(&typical(), &Inputs::default()).expect("detect").is_empty());
+    }
+
+    #[test]
+    fn forwards_of_received_mail_to_one_outside_address() {
+        let cx = typical();
+        let found = run_forwards(&cx, &forwards(5, 30, HOME, "FW: "));
+        let f = of(&found, AUTO_FORWARD);
+        assert_eq!(f.len(), 1, "{found:#?}");
+        assert_eq!(f[0].severity, Severity::High);
+        assert_eq!(f[0].user.as_deref(), Some("tvell"));
+        assert_eq!(f[0].about.as_deref(), Some(HOME));
+        assert_eq!(f[0].evidence.len(), 5, "the forwards only");
+        assert!(
+            f[0].evidence.iter().all(|e| e.line % 2 == 0),
+            "forwards are the even lines"
+        );
+        assert!(
+            f[0].summary.contains("forwarded 5 received messages"),
+            "{}",
+            f[0].summary
+        );
+        // Other markers count alike.
+        for prefix in ["Fwd: ", "fw:", "TR: ", "WG: "] {
+            assert_eq!(
+                of(&run_forwards(&cx, &forwards(5, 30, HOME, prefix)), AUTO_FORWARD).len(),
+                1
+            );
+        }
+    }
+
+    #[test]
+    fn forwards_below_the_count_late_internal_or_unreceived_are_not() {
+        let cx = typical();
+        assert!(of(&run_forwards(&cx, &forwards(4, 30, HOME, "FW: ")), AUTO_FORWARD).is_empty());
+        // Eleven minutes after receipt is not automatic.
+        assert!(of(&run_forwards(&cx, &forwards(5, 660, HOME, "FW: ")), AUTO_FORWARD).is_empty());
+        // Ten minutes is.
+        assert_eq!(
+            of(&run_forwards(&cx, &forwards(5, 600, HOME, "FW: ")), AUTO_FORWARD).len(),
+            1
+        );
+        let inside = forwards(5, 30, "deputy@kestrelbrook.example", "FW: ");
+        assert!(of(&run_forwards(&cx, &inside), AUTO_FORWARD).is_empty());
+        // A reply is not a forward; nor is a forward of something never received.
+        assert!(of(&run_forwards(&cx, &forwards(5, 30, HOME, "RE: ")), AUTO_FORWARD).is_empty());
+        let unreceived = forwards(5, 30, HOME, "FW: Old ");
+        assert!(of(&run_forwards(&cx, &unreceived), AUTO_FORWARD).is_empty());
+        // The policy's count decides.
+        let three = with(|p| p.mail.forward_count = Some(3));
+        assert_eq!(
+            of(&run_forwards(&three, &forwards(3, 30, HOME, "FW: ")), AUTO_FORWARD).len(),
+            1
+        );
+    }
+
+    /// One message from `from` to `n` pupils (and, with `list`, through an expanded list).
+    fn bulk(from: &str, n: usize, list: bool) -> Vec<(String, String, String)> {
+        let mut rows = Vec::new();
+        if list {
+            rows.push((
+                "all@kestrelbrook.example".to_owned(),
+                "Expanded".to_owned(),
+                from.to_owned(),
+            ));
+        }
+        for k in 0..n {
+            rows.push((
+                format!("21p{k:03}@kestrelbrook.example"),
+                "Delivered".to_owned(),
+                from.to_owned(),
+            ));
+        }
+        rows
+    }
+
+    fn run_bulk(cx: &Context, rows: &[(String, String, String)]) -> Vec<Finding> {
+        let rows: Vec<Row> = rows
+            .iter()
+            .map(|(to, status, from)| {
+                (
+                    "19/11/2026 12:24:17",
+                    from.as_str(),
+                    to.as_str(),
+                    "Petition",
+                    status.as_str(),
+                    10_000,
+                    "bulk@x",
+                )
+            })
+            .collect();
+        detect_trace(cx, &rows)
+    }
+
+    #[test]
+    fn one_message_to_many_recipients() {
+        let cx = typical();
+        let found = run_bulk(&cx, &bulk("25quen@kestrelbrook.example", 50, false));
+        let f = of(&found, MASS_MAILING);
+        assert_eq!(f.len(), 1, "{found:#?}");
+        assert_eq!(f[0].severity, Severity::Medium);
+        assert_eq!(f[0].user.as_deref(), Some("25quen"));
+        assert_eq!(f[0].evidence.len(), 50);
+        assert!(f[0].summary.contains("to 50 recipients"), "{}", f[0].summary);
+        assert!(
+            of(
+                &run_bulk(&cx, &bulk("25quen@kestrelbrook.example", 49, false)),
+                MASS_MAILING
+            )
+            .is_empty()
+        );
+        // Staff mailing a distribution list: what lists are for, graded low; a pupil doing the
+        // same stays medium.
+        let staff = run_bulk(&cx, &bulk("office@kestrelbrook.example", 60, true));
+        let f = of(&staff, MASS_MAILING);
+        assert_eq!((f.len(), f[0].severity, f[0].evidence.len()), (1, Severity::Low, 61));
+        let pupil = run_bulk(&cx, &bulk("25quen@kestrelbrook.example", 60, true));
+        assert_eq!(of(&pupil, MASS_MAILING)[0].severity, Severity::Medium);
+        // The list's own address is not a recipient.
+        assert!(
+            of(
+                &run_bulk(&cx, &bulk("office@kestrelbrook.example", 49, true)),
+                MASS_MAILING
+            )
+            .is_empty()
+        );
+    }
+
+    /// `n` separate messages from one account, each to 6 pupils, `gap` seconds apart.
+    fn chain(n: usize, gap: usize) -> Vec<Finding> {
+        let mut text = Vec::new();
+        for k in 0..n * 6 {
+            let msg = k / 6;
+            let t = 8 * 3600 + msg * gap;
+            text.push((
+                format!("17/11/2026 {:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60),
+                format!("21p{k:03}@kestrelbrook.example"),
+                format!("chain{msg}@x"),
+            ));
+        }
+        let rows: Vec<Row> = text
+            .iter()
+            .map(|(w, to, id)| {
+                (
+                    w.as_str(),
+                    "20abc@kestrelbrook.example",
+                    to.as_str(),
+                    "Send this to 6 friends",
+                    "Delivered",
+                    5_000,
+                    id.as_str(),
+                )
+            })
+            .collect();
+        detect_trace(&typical(), &rows)
+    }
+
+    #[test]
+    fn one_sender_to_many_within_an_hour_is_chain_mailing() {
+        let found = chain(9, 300);
+        let f = of(&found, MASS_MAILING);
+        assert_eq!(f.len(), 1, "{found:#?}");
+        assert_eq!((f[0].severity, f[0].evidence.len()), (Severity::Medium, 54));
+        assert!(
+            f[0].summary.contains("9 messages to 54 different recipients"),
+            "{}",
+            f[0].summary
+        );
+        // Eight messages (48 people) in the hour is not; nor nine spread over three hours.
+        assert!(of(&chain(8, 300), MASS_MAILING).is_empty());
+        assert!(of(&chain(9, 1300), MASS_MAILING).is_empty());
+    }
+
+    fn big(from: &str, to: &str, size: u64) -> Vec<Finding> {
+        detect_trace(
+            &typical(),
+            &[(
+                "18/11/2026 15:52:40",
+                from,
+                to,
+                "Trip photos",
+                "Delivered",
+                size,
+                "big@x",
+            )],
+        )
+    }
+
+    #[test]
+    fn large_messages_to_outside_addresses() {
+        let found = big("nthorn@kestrelbrook.example", "nia@webmail.example", 20_000_000);
+        let f = of(&found, LARGE_EXTERNAL);
+        assert_eq!(f.len(), 1, "{found:#?}");
+        assert_eq!(
+            (f[0].severity, f[0].user.as_deref()),
+            (Severity::Medium, Some("nthorn"))
+        );
+        assert_eq!(f[0].about.as_deref(), Some("nia@webmail.example"));
+        assert!(f[0].summary.contains("20.0 MB"), "{}", f[0].summary);
+        assert!(
+            of(
+                &big("nthorn@kestrelbrook.example", "nia@webmail.example", 19_999_999),
+                LARGE_EXTERNAL
+            )
+            .is_empty()
+        );
+        assert!(
+            of(
+                &big("nthorn@kestrelbrook.example", "x@kestrelbrook.example", 30_000_000),
+                LARGE_EXTERNAL
+            )
+            .is_empty()
+        );
+        assert!(
+            of(
+                &big("nia@webmail.example", "nthorn@kestrelbrook.example", 30_000_000),
+                LARGE_EXTERNAL
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn one_message_seen_by_the_relay_and_microsoft_365_is_one_finding() {
+        let relay = "\
+Nov 16 09:35:14 kb-relay postfix/smtpd[2031]: DC67A12B3C: client=kb-mis01.kestrelbrook.example[10.40.1.40]
+Nov 16 09:35:14 kb-relay postfix/cleanup[2032]: DC67A12B3C: message-id=<b1.283@kb-mis01.kestrelbrook.example>
+Nov 16 09:35:14 kb-relay postfix/qmgr[1077]: DC67A12B3C: from=<mis-noreply@kestrelbrook.example>, size=25000000, nrcpt=1 (queue active)
+Nov 16 09:35:16 kb-relay postfix/smtp[2040]: DC67A12B3C: to=<jo@familynet.example>, relay=m365.example[198.51.100.25]:25, delay=2.3, delays=0.2/0.8/0.2/1.2, dsn=2.6.0, status=sent (250 2.6.0 Queued mail for delivery)
+Nov 16 09:35:16 kb-relay postfix/qmgr[1077]: DC67A12B3C: removed
+";
+        let m365 = trace(&[(
+            "16/11/2026 09:35:17",
+            "mis-noreply@kestrelbrook.example",
+            "jo@familynet.example",
+            "Absence",
+            "Delivered",
+            25_000_500,
+            "b1.283@kb-mis01.kestrelbrook.example",
+        )]);
+        let found = detect_in(&typical(), &[("maillog", relay.to_owned()), ("trace.csv", m365)]);
+        let f = of(&found, LARGE_EXTERNAL);
+        assert_eq!(f.len(), 1, "{found:#?}");
+        assert_eq!(f[0].evidence.len(), 2, "the relay's and the trace's rows");
+    }
+
+    #[test]
+    fn pupils_mailing_outside_addresses() {
+        let cx = typical();
+        let rows: Vec<Row> = vec![
+            (
+                "17/11/2026 13:12:41",
+                "25pell@kestrelbrook.example",
+                "gamer@freemail.example",
+                "hey",
+                "Delivered",
+                9_000,
+                "a@x",
+            ),
+            (
+                "17/11/2026 13:43:41",
+                "25pell@kestrelbrook.example",
+                "gamer@freemail.example",
+                "Re: hey",
+                "Delivered",
+                9_000,
+                "b@x",
+            ),
+            (
+                "17/11/2026 14:00:00",
+                "25pell@kestrelbrook.example",
+                "aunt@home.example",
+                "hi",
+                "Delivered",
+                9_000,
+                "c@x",
+            ),
+            (
+                "17/11/2026 14:00:00",
+                "25pell@kestrelbrook.example",
+                "jsmith@kestrelbrook.example",
+                "homework",
+                "Delivered",
+                9_000,
+                "d@x",
+            ),
+            (
+                "17/11/2026 14:05:00",
+                "jsmith@kestrelbrook.example",
+                "parent@home.example",
+                "homework",
+                "Delivered",
+                9_000,
+                "e@x",
+            ),
+        ];
+        let found = detect_trace(&cx, &rows);
+        let f = of(&found, PUPIL_EXTERNAL);
+        assert_eq!(f.len(), 2, "{found:#?}");
+        assert_eq!((f[0].severity, f[0].user.as_deref()), (Severity::Low, Some("25pell")));
+        assert_eq!(f[0].about.as_deref(), Some("gamer@freemail.example"));
+        assert_eq!(f[0].evidence.len(), 2);
+        assert!(f[0].summary.contains("pupils group"), "{}", f[0].summary);
+        assert_eq!(f[1].about.as_deref(), Some("aunt@home.example"));
+        // With no internal-only groups there is nothing to report.
+        let open = with(|p| p.mail.internal_only.clear());
+        assert!(of(&detect_trace(&open, &rows), PUPIL_EXTERNAL).is_empty());
+    }
+
+    fn bounces(total: usize, failed: usize) -> Vec<Finding> {
+        let text: Vec<(String, String)> = (0..total)
+            .map(|k| (format!("18/11/2026 10:{k:02}:00"), format!("r{k}@x")))
+            .collect();
+        let rows: Vec<Row> = text
+            .iter()
+            .enumerate()
+            .map(|(k, (w, id))| {
+                let status = if k < failed { "Failed" } else { "Delivered" };
+                (
+                    w.as_str(),
+                    "scan@printer.local",
+                    "staff@kestrelbrook.example",
+                    "Scan",
+                    status,
+                    1_000,
+                    id.as_str(),
+                )
+            })
+            .collect();
+        detect_trace(&typical(), &rows)
+    }
+
+    #[test]
+    fn senders_whose_mail_mostly_fails() {
+        let found = bounces(10, 5);
+        let f = of(&found, REJECT_RATE);
+        assert_eq!(f.len(), 1, "{found:#?}");
+        assert_eq!((f[0].severity, f[0].evidence.len()), (Severity::Low, 5));
+        assert_eq!(f[0].user.as_deref(), Some("scan@printer.local"));
+        assert!(f[0].summary.starts_with("5 of 10 messages"), "{}", f[0].summary);
+        assert!(of(&bounces(10, 4), REJECT_RATE).is_empty(), "under the rate");
+        assert!(of(&bounces(9, 9), REJECT_RATE).is_empty(), "too few messages");
+    }
+
+    #[test]
+    fn forward_markers_and_subjects() {
+        assert_eq!(forwarded_subject("FW: Duty rota"), Some(" Duty rota"));
+        assert_eq!(forwarded_subject("fwd:x"), Some("x"));
+        assert_eq!(forwarded_subject("Fw : Re: trip"), Some(" Re: trip"));
+        assert_eq!(forwarded_subject("RE: trip"), None);
+        assert_eq!(forwarded_subject("Notice"), None);
+        assert_eq!(subject_key("  Duty   Rota "), "duty rota");
+        assert_eq!(list(&["a", "b", "c", "d", "e", "f"], 3), "a, b, c and 3 more");
+        assert_eq!(list(&["a", "b"], 3), "a and b");
+    }
+}
