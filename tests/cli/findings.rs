@@ -61,7 +61,7 @@ fn matches(incident: &Value, f: &Value) -> bool {
 
 /// Rule families whose detectors have not landed yet: their incidents are not checked. Issue 4
 /// is not resolved until this list is empty (the mail and licence detectors are being written).
-const PENDING_FAMILIES: &[&str] = &["mail.", "licences."];
+const PENDING_FAMILIES: &[&str] = &["licences."];
 
 #[test]
 fn every_planted_incident_is_found_and_nothing_else_is_high() {
