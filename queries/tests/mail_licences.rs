@@ -29,37 +29,11 @@ fn inputs() -> PolarsResult<(Inputs, Vec<String>)> {
     let base = sample();
     let paths = vec![base.join("mail"), base.join("inventory"), base.join("licences")];
     let mut got = ingest(&paths, &IngestOptions::default()).expect("ingest");
-    let last_record = got
-        .sources
-        .iter()
-        .filter_map(|s| s.last_ts)
-        .max()
-        .expect("timed records");
-    // The generator sets each file's mtime to its last record, the inventory's and register's to
-    // the export (17:45 local on the last day); git keeps no mtimes, so the export time is
-    // restored here as the span of the sources without event times.
-    let london = chrono_tz::Europe::London;
-    let last_day = chrono::DateTime::from_timestamp_millis(last_record)
-        .expect("time")
-        .with_timezone(&london)
-        .date_naive();
-    let export = london
-        .from_local_datetime(&last_day.and_hms_opt(17, 45, 0).expect("17:45"))
-        .single()
-        .expect("unambiguous")
-        .timestamp_millis();
+    // The inventory and register carry their export time in their names (git keeps no mtimes).
     let sources: Vec<SourceInfo> = got
         .sources
         .iter()
-        .map(|s| SourceInfo {
-            path: s.path.display().to_string(),
-            kind: s.kind,
-            span: match (s.first_ts, s.last_ts) {
-                (Some(a), Some(b)) => Some((a, b)),
-                _ if s.kind.is_some() => Some((export, export)),
-                _ => None,
-            },
-        })
+        .map(|s| SourceInfo::of(s, chrono_tz::Europe::London))
         .collect();
     let names = got
         .sources

@@ -41,19 +41,12 @@ fn load_policy(path: Option<&std::path::Path>) -> Result<Context> {
 }
 
 /// Reads the inputs and builds every frame the detectors use.
-fn inputs_of(ingest: Ingest) -> Result<Inputs> {
+fn inputs_of(ingest: Ingest, tz: chrono_tz::Tz) -> Result<Inputs> {
     let Ingest {
         sources, web, tables, ..
     } = ingest;
     let mut inputs = Inputs {
-        sources: sources
-            .iter()
-            .map(|s| SourceInfo {
-                path: s.path.display().to_string(),
-                kind: s.kind,
-                span: s.first_ts.zip(s.last_ts),
-            })
-            .collect(),
+        sources: sources.iter().map(|s| SourceInfo::of(s, tz)).collect(),
         ..Inputs::default()
     };
     let has_web = sources.iter().any(|s| s.kind == Some(Kind::Web));
@@ -163,7 +156,7 @@ pub fn run(args: &FindingsArgs) -> Result<Outcome> {
     let ingest = super::read_inputs(&input, WebColumns::all())?;
     super::warn_sources(&ingest);
     let outcome = super::outcome_of(&ingest);
-    let inputs = inputs_of(ingest)?;
+    let inputs = inputs_of(ingest, cx.tz)?;
     let (found, inputs) = detect::run(&cx, inputs)?;
     let since = args.since.as_deref().map(|s| parse_time(&cx, s)).transpose()?;
     let until = args.until.as_deref().map(|s| parse_time(&cx, s)).transpose()?;
@@ -323,7 +316,7 @@ pub fn timeline(args: &TimelineArgs) -> Result<Outcome> {
     let ingest = super::read_inputs(&args.input, WebColumns::all())?;
     super::warn_sources(&ingest);
     let outcome = super::outcome_of(&ingest);
-    let inputs = inputs_of(ingest)?;
+    let inputs = inputs_of(ingest, cx.tz)?;
     let (_, inputs) = detect::run(&cx, inputs)?;
     let who = args.user.to_ascii_lowercase();
     let mut events: Vec<(i64, &'static str, u32, u64, String)> = Vec::new();

@@ -522,8 +522,16 @@ pub fn generate(opts: &GenerateOptions) -> Result<Written> {
     out.joined("dhcp/dhcpd.log", dh)?;
     out.joined("mail/messagetrace.csv", vec![mail::trace_csv(trace)])?;
     out.joined("mail/maillog", rl)?;
-    out.joined("inventory/intune-discovered-apps.csv", vec![assets.inventory])?;
-    out.joined("licences/register.csv", vec![assets.register])?;
+    // Scheduled exports carry their time in the file name (git keeps no modification times).
+    let stamp = chrono::DateTime::from_timestamp_millis(world.as_of)
+        .unwrap_or_default()
+        .with_timezone(&chrono_tz::Europe::London)
+        .format("%Y-%m-%d-%H%M");
+    out.joined(
+        &format!("inventory/intune-discovered-apps-{stamp}.csv"),
+        vec![assets.inventory],
+    )?;
+    out.joined(&format!("licences/register-{stamp}.csv"), vec![assets.register])?;
     out.joined("licences/lmgrd.log", lm)?;
 
     let mut incidents = registry.incidents;

@@ -340,7 +340,13 @@ fn frame_max(df: Option<&DataFrame>, column: &str) -> PolarsResult<Option<i64>> 
 
 /// The end of the period the inputs cover: the latest time of any source or frame.
 fn period_end(inputs: &Inputs) -> PolarsResult<Option<i64>> {
-    let mut end = inputs.sources.iter().filter_map(|s| s.span.map(|(_, last)| last)).max();
+    // Timed sources end at their last record; exports without event times at when they were
+    // taken.
+    let mut end = inputs
+        .sources
+        .iter()
+        .filter_map(|s| s.span.map(|(_, last)| last).or(s.taken))
+        .max();
     for (df, column) in [
         (inputs.mail.as_ref(), "ts"),
         (inputs.licence_use.as_ref(), "ts"),
@@ -355,7 +361,8 @@ fn period_end(inputs: &Inputs) -> PolarsResult<Option<i64>> {
 }
 
 /// The time of a finding about register and inventory rows: when their sources were exported
-/// (the end of their span), else the rows' latest `last_seen`, else the end of the period.
+/// (the end of their span, else the time in their name or their modification time), else the
+/// rows' latest `last_seen`, else the end of the period.
 fn export_time(inputs: &Inputs, evidence: &[Evidence], last_seen: Option<i64>, end: Option<i64>) -> i64 {
     evidence
         .iter()
@@ -363,8 +370,7 @@ fn export_time(inputs: &Inputs, evidence: &[Evidence], last_seen: Option<i64>, e
             inputs
                 .sources
                 .get(e.source as usize)
-                .and_then(|s| s.span)
-                .map(|(_, last)| last)
+                .and_then(|s| s.span.map(|(_, last)| last).or(s.taken))
         })
         .max()
         .or(last_seen)
@@ -1023,7 +1029,8 @@ mod tests {
             .map(|s| SourceInfo {
                 path: s.path.display().to_string(),
                 kind: s.kind,
-                span: s.first_ts.zip(s.last_ts).or(Some((EXPORT, EXPORT))),
+                span: s.first_ts.zip(s.last_ts),
+                taken: Some(EXPORT),
             })
             .collect();
         let mut frame = |kind| got.take_table(kind).map(|t| crate::frame::row_frame(t).expect("frame"));

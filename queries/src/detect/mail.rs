@@ -712,6 +712,7 @@ mod tests {
                 path: s.path.display().to_string(),
                 kind: s.kind,
                 span: s.first_ts.zip(s.last_ts),
+                taken: None,
             })
             .collect();
         let table = got.take_table(Kind::Mail).expect("mail rows");

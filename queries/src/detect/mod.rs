@@ -27,6 +27,86 @@ pub struct SourceInfo {
     pub kind: Option<Kind>,
     /// First and last record, UTC ms.
     pub span: Option<(i64, i64)>,
+    /// When the source was written, UTC ms: a date and time in its file name
+    /// (`register-2026-11-20-1745.csv`, see [`time_in_name`]), else its modification time. The
+    /// time of findings about exports that carry no event times (inventory, licence register).
+    pub taken: Option<i64>,
+}
+
+impl SourceInfo {
+    /// What the detectors need to know of a source the ingest read; `tz` reads times in names.
+    pub fn of(report: &vigil_parsers::ingest::SourceReport, tz: chrono_tz::Tz) -> SourceInfo {
+        let path = report.path.display().to_string();
+        let mtime = report.mtime.and_then(|m| {
+            let d = m.duration_since(std::time::UNIX_EPOCH).ok()?;
+            i64::try_from(d.as_millis()).ok()
+        });
+        SourceInfo {
+            taken: time_in_name(&path, tz).or(mtime),
+            kind: report.kind,
+            span: report.first_ts.zip(report.last_ts),
+            path,
+        }
+    }
+}
+
+/// A local date and time in a file name, read in `tz`: `2026-11-20-1745`, `2026-11-20T17:45`,
+/// `20261120-1745`, `20261120_174500`, or a date alone (midnight).
+pub fn time_in_name(path: &str, tz: chrono_tz::Tz) -> Option<i64> {
+    let name = std::path::Path::new(path).file_name()?.to_string_lossy().into_owned();
+    let digits: Vec<(usize, u8)> = name.bytes().enumerate().collect();
+    // Collapse separators between digit groups: keep the digits and where each run starts.
+    let mut runs: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for (_, b) in &digits {
+        if b.is_ascii_digit() {
+            current.push(char::from(*b));
+        } else if matches!(b, b'-' | b'_' | b'T' | b':' | b' ') && !current.is_empty() {
+            runs.push(std::mem::take(&mut current));
+        } else if !current.is_empty() {
+            runs.push(std::mem::take(&mut current));
+            runs.push(String::new());
+        } else {
+            runs.push(String::new());
+        }
+    }
+    runs.push(current);
+    let joined: Vec<&str> = runs.iter().map(String::as_str).collect();
+    for start in 0..joined.len() {
+        // Date as YYYY-MM-DD (three runs) or YYYYMMDD (one run).
+        let (date, next) = if joined[start].len() == 8 {
+            (joined[start].to_owned(), start + 1)
+        } else if joined[start].len() == 4
+            && joined.get(start + 1)?.len() == 2
+            && joined.get(start + 2).is_some_and(|d| d.len() == 2)
+        {
+            (
+                format!("{}{}{}", joined[start], joined[start + 1], joined[start + 2]),
+                start + 3,
+            )
+        } else {
+            continue;
+        };
+        let Ok(day) = chrono::NaiveDate::parse_from_str(&date, "%Y%m%d") else {
+            continue;
+        };
+        if !(2000..2100).contains(&chrono::Datelike::year(&day)) {
+            continue;
+        }
+        let time = match joined.get(next).copied() {
+            Some(t) if t.len() == 4 || t.len() == 6 => chrono::NaiveTime::parse_from_str(&t[..4], "%H%M").ok(),
+            Some(h) if h.len() == 2 && joined.get(next + 1).is_some_and(|m| m.len() == 2) => {
+                chrono::NaiveTime::parse_from_str(&format!("{h}{}", joined[next + 1]), "%H%M").ok()
+            }
+            _ => None,
+        }
+        .unwrap_or_default();
+        return Some(match vigil_parsers::time::resolve_in(tz, day.and_time(time)) {
+            vigil_parsers::time::LocalResolution::Exact(ms) => ms,
+            vigil_parsers::time::LocalResolution::Ambiguous { early, .. } => early,
+        });
+    }
+    None
 }
 
 /// The event frames of one ingest (each with `ts`, `source`, `line`, `offset` first); `None`
@@ -188,4 +268,33 @@ pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> 
     crate::findings::sort(&mut out);
     outcome.findings = out;
     Ok((outcome, inputs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_times_in_file_names() {
+        let london = chrono_tz::Europe::London;
+        let ms = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .expect("rfc3339")
+                .timestamp_millis()
+        };
+        for (name, want) in [
+            (
+                "inventory/intune-discovered-apps-2026-11-20-1745.csv",
+                Some("2026-11-20T17:45:00Z"),
+            ),
+            ("register_20260614-0930.csv", Some("2026-06-14T08:30:00Z")), // BST
+            ("AppInvRawData_2026-11-20T17:45.csv", Some("2026-11-20T17:45:00Z")),
+            ("export-20261120.csv", Some("2026-11-20T00:00:00Z")),
+            ("access.log.2.gz", None),
+            ("register.csv", None),
+            ("licences-99999999.csv", None),
+        ] {
+            assert_eq!(time_in_name(name, london), want.map(ms), "{name}");
+        }
+    }
 }
