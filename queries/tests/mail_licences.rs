@@ -5,7 +5,6 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use chrono::TimeZone;
 use polars::prelude::PolarsResult;
 use vigil_parsers::Kind;
 use vigil_parsers::ingest::{IngestOptions, ingest};
