@@ -458,7 +458,7 @@ impl Context {
         Local {
             date: local.date(),
             minute: local.hour() * 60 + local.minute(),
-            school_day: !matches!(local.weekday(), Weekday::Sat | Weekday::Sun),
+            school_day: is_school_date(local.date()),
         }
     }
 
@@ -468,11 +468,18 @@ impl Context {
         if name == OUTSIDE_SCHOOL {
             return !at.school_day || !self.in_window("school-day", at);
         }
-        at.school_day
-            && self
-                .windows
-                .get(name)
-                .is_some_and(|r| r.iter().any(|&(a, b)| a <= at.minute && at.minute < b))
+        let Some(ranges) = self.windows.get(name) else {
+            return false;
+        };
+        ranges.iter().any(|&(a, b)| {
+            if a < b {
+                at.school_day && a <= at.minute && at.minute < b
+            } else {
+                // Crossing midnight: the evening of a school day, or the early hours after one.
+                (at.school_day && at.minute >= a)
+                    || (at.minute < b && is_school_date(at.date.pred_opt().unwrap_or(at.date)))
+            }
+        })
     }
 
     /// Whether `at` is within school hours (the `school-day` window, else 08:00–16:00).
@@ -580,6 +587,11 @@ impl Context {
 }
 
 /// The built-in lists with the policy's severities, plus the school's files.
+/// Whether a date is a school day (Monday to Friday).
+pub fn is_school_date(date: NaiveDate) -> bool {
+    !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
 /// A keyword list: name, severity, terms.
 type TermList = (String, Severity, Vec<String>);
 
@@ -732,6 +744,33 @@ mod tests {
         assert!(cx.in_window(OUTSIDE_SCHOOL, cx.local(ms("2026-11-17T20:00:00Z"))));
         assert!(cx.in_window(OUTSIDE_SCHOOL, cx.local(ms("2026-11-21T10:00:00Z"))));
         assert!(!cx.in_window(OUTSIDE_SCHOOL, cx.local(ms("2026-11-17T10:00:00Z"))));
+    }
+
+    #[test]
+    fn windows_cross_midnight_and_follow_the_clock_change() {
+        let text = format!(
+            "{}\n",
+            policy::TEMPLATE.replace(
+                "after-school = \"15:20-17:30\"",
+                "after-school = \"15:20-17:30\"\nevening = \"18:00-07:00\""
+            )
+        );
+        let p = Policy::parse(&text).expect("parses");
+        assert_eq!(p.check(&text), Vec::new());
+        let cx = Context::compile(p, Path::new(".")).expect("compiles");
+        // Tuesday 22:00 and Wednesday 06:30 are in the evening window; Wednesday 07:30 is not.
+        assert!(cx.in_window("evening", cx.local(ms("2026-11-17T22:00:00Z"))));
+        assert!(cx.in_window("evening", cx.local(ms("2026-11-18T06:30:00Z"))));
+        assert!(!cx.in_window("evening", cx.local(ms("2026-11-18T07:30:00Z"))));
+        // Saturday 06:30 follows Friday evening; Monday 06:30 follows a Sunday.
+        assert!(cx.in_window("evening", cx.local(ms("2026-11-21T06:30:00Z"))));
+        assert!(!cx.in_window("evening", cx.local(ms("2026-11-23T06:30:00Z"))));
+        // Lunch 12:20–13:05 local: 11:30 UTC is lunch in summer (BST), not in winter (GMT).
+        assert!(cx.in_window("lunch", cx.local(ms("2026-06-17T11:30:00Z"))));
+        assert!(!cx.in_window("lunch", cx.local(ms("2026-11-17T11:30:00Z"))));
+        // The Friday before and the Monday after the October change, same local lunchtime.
+        assert!(cx.in_window("lunch", cx.local(ms("2026-10-23T11:30:00Z"))));
+        assert!(cx.in_window("lunch", cx.local(ms("2026-10-26T12:30:00Z"))));
     }
 
     #[test]

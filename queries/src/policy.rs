@@ -372,7 +372,7 @@ impl Policy {
                         "windows",
                         name,
                         format!(
-                            "`{text_range}` is not a time range such as \"12:20-13:05\" (24-hour HH:MM-HH:MM, start before end)"
+                            "`{text_range}` is not a time range such as \"12:20-13:05\" or \"18:00-07:00\" (24-hour HH:MM-HH:MM)"
                         ),
                     ),
                 }
@@ -521,11 +521,21 @@ impl Policy {
     }
 }
 
-/// `HH:MM-HH:MM` as minutes since midnight, start before end.
+/// `HH:MM-HH:MM` as minutes since midnight; a start after the end crosses midnight
+/// (`"18:00-07:00"`); equal times are refused.
 pub fn parse_range(s: &str) -> Option<(u32, u32)> {
     let (a, b) = s.split_once('-')?;
     let (a, b) = (parse_hm(a.trim())?, parse_hm(b.trim())?);
-    (a < b).then_some((a, b))
+    (a != b).then_some((a, b))
+}
+
+/// A range as one or two spans within a day (a range crossing midnight is split in two).
+pub fn day_spans((a, b): (u32, u32)) -> Vec<(u32, u32)> {
+    if a < b {
+        vec![(a, b)]
+    } else {
+        vec![(a, 24 * 60), (0, b)]
+    }
 }
 
 fn parse_hm(s: &str) -> Option<u32> {
@@ -647,7 +657,9 @@ mod tests {
         assert_eq!(parse_size("500MB"), Some(500_000_000));
         assert_eq!(parse_size("lots"), None);
         assert_eq!(parse_range("08:40-15:20"), Some((520, 920)));
-        assert_eq!(parse_range("15:20-08:40"), None);
+        assert_eq!(parse_range("15:20-08:40"), Some((920, 520)), "crosses midnight");
+        assert_eq!(day_spans((1080, 420)), vec![(1080, 1440), (0, 420)]);
+        assert_eq!(parse_range("08:40-08:40"), None);
         assert!(parse_subnet("2001:db8::/32").is_some());
     }
 }

@@ -5,12 +5,10 @@ use std::io::Write;
 use anyhow::{Context as _, Result};
 use polars::prelude::*;
 use serde::Serialize;
-use vigil_parsers::Kind;
-use vigil_parsers::ingest::Ingest;
 use vigil_parsers::time::format_rfc3339;
 use vigil_parsers::web::WebColumns;
 use vigil_queries::context::Context;
-use vigil_queries::detect::{self, Inputs, SourceInfo};
+use vigil_queries::detect::{self, Inputs};
 use vigil_queries::findings::{Finding, Severity};
 
 use crate::cli::{FindingsArgs, Outcome, SeverityArg, TableOutput, TimelineArgs};
@@ -38,60 +36,6 @@ fn load_policy(path: Option<&std::path::Path>) -> Result<Context> {
         );
     }
     Ok(loaded)
-}
-
-/// Reads the inputs and builds every frame the detectors use.
-fn inputs_of(ingest: Ingest, tz: chrono_tz::Tz) -> Result<Inputs> {
-    let Ingest {
-        sources, web, tables, ..
-    } = ingest;
-    let mut inputs = Inputs {
-        sources: sources.iter().map(|s| SourceInfo::of(s, tz)).collect(),
-        ..Inputs::default()
-    };
-    let has_web = sources.iter().any(|s| s.kind == Some(Kind::Web));
-    let mut identity: Vec<DataFrame> = Vec::new();
-    if has_web {
-        let frame = vigil_queries::web_frame(web)?;
-        if frame.height() > 0 {
-            identity.push(vigil_queries::collect(vigil_queries::identity::learned_identities(
-                frame.clone().lazy(),
-            ))?);
-        }
-        inputs.web = Some(frame);
-    }
-    for table in tables {
-        let kind = table.schema.kind;
-        let frame = vigil_queries::row_frame(table)?;
-        match kind {
-            Kind::Flow => inputs.flow = Some(frame),
-            Kind::Mail => inputs.mail = Some(frame),
-            Kind::Identity => identity.insert(0, frame),
-            Kind::Inventory => inputs.inventory = Some(frame),
-            Kind::Licences => inputs.licences = Some(frame),
-            Kind::LicenceUse => inputs.licence_use = Some(frame),
-            Kind::Web => {}
-        }
-    }
-    if !identity.is_empty() {
-        let cols = ["ts", "source", "line", "offset", "event", "ip", "user", "device"];
-        let parts: Vec<LazyFrame> = identity
-            .into_iter()
-            .map(|df| {
-                let have: Vec<Expr> = cols
-                    .iter()
-                    .map(|c| match df.column(c) {
-                        Ok(col_) if matches!(col_.dtype(), DataType::Categorical(..)) => col(*c).cast(DataType::String),
-                        Ok(_) => col(*c),
-                        Err(_) => lit(NULL).cast(DataType::String).alias(*c),
-                    })
-                    .collect();
-                df.lazy().select(have)
-            })
-            .collect();
-        inputs.identity = Some(concat(parts, UnionArgs::default())?.collect()?);
-    }
-    Ok(inputs)
 }
 
 /// A time on the command line: a date, a local date and time, or RFC 3339.
@@ -156,7 +100,7 @@ pub fn run(args: &FindingsArgs) -> Result<Outcome> {
     let ingest = super::read_inputs(&input, WebColumns::all())?;
     super::warn_sources(&ingest);
     let outcome = super::outcome_of(&ingest);
-    let inputs = inputs_of(ingest, cx.tz)?;
+    let inputs = Inputs::from_ingest(ingest, cx.tz)?;
     let (found, inputs) = detect::run(&cx, inputs)?;
     let since = args.since.as_deref().map(|s| parse_time(&cx, s)).transpose()?;
     let until = args.until.as_deref().map(|s| parse_time(&cx, s)).transpose()?;
@@ -316,7 +260,7 @@ pub fn timeline(args: &TimelineArgs) -> Result<Outcome> {
     let ingest = super::read_inputs(&args.input, WebColumns::all())?;
     super::warn_sources(&ingest);
     let outcome = super::outcome_of(&ingest);
-    let inputs = inputs_of(ingest, cx.tz)?;
+    let inputs = Inputs::from_ingest(ingest, cx.tz)?;
     let (_, inputs) = detect::run(&cx, inputs)?;
     let who = args.user.to_ascii_lowercase();
     let mut events: Vec<(i64, &'static str, u32, u64, String)> = Vec::new();

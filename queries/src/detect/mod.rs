@@ -133,6 +133,65 @@ pub struct Inputs {
 }
 
 impl Inputs {
+    /// Builds every frame the detectors use from an ingest (consumed, so that columns move into
+    /// polars): web, flow, mail, inventory, licences and licence use, and one identity frame of
+    /// the identity sources' bindings plus those learned from authenticated web requests. `tz`
+    /// reads export times in file names.
+    pub fn from_ingest(ingest: vigil_parsers::ingest::Ingest, tz: chrono_tz::Tz) -> PolarsResult<Inputs> {
+        let vigil_parsers::ingest::Ingest {
+            sources, web, tables, ..
+        } = ingest;
+        let mut inputs = Inputs {
+            sources: sources.iter().map(|s| SourceInfo::of(s, tz)).collect(),
+            ..Inputs::default()
+        };
+        let has_web = sources.iter().any(|s| s.kind == Some(Kind::Web));
+        let mut identity: Vec<DataFrame> = Vec::new();
+        if has_web {
+            let frame = crate::web_frame(web)?;
+            if frame.height() > 0 {
+                identity.push(crate::collect(crate::identity::learned_identities(
+                    frame.clone().lazy(),
+                ))?);
+            }
+            inputs.web = Some(frame);
+        }
+        for table in tables {
+            let kind = table.schema.kind;
+            let frame = crate::row_frame(table)?;
+            match kind {
+                Kind::Flow => inputs.flow = Some(frame),
+                Kind::Mail => inputs.mail = Some(frame),
+                Kind::Identity => identity.insert(0, frame),
+                Kind::Inventory => inputs.inventory = Some(frame),
+                Kind::Licences => inputs.licences = Some(frame),
+                Kind::LicenceUse => inputs.licence_use = Some(frame),
+                Kind::Web => {}
+            }
+        }
+        if !identity.is_empty() {
+            let cols = ["ts", "source", "line", "offset", "event", "ip", "user", "device"];
+            let parts: Vec<LazyFrame> = identity
+                .into_iter()
+                .map(|df| {
+                    let have: Vec<Expr> = cols
+                        .iter()
+                        .map(|c| match df.column(c) {
+                            Ok(col_) if matches!(col_.dtype(), DataType::Categorical(..)) => {
+                                col(*c).cast(DataType::String)
+                            }
+                            Ok(_) => col(*c),
+                            Err(_) => lit(NULL).cast(DataType::String).alias(*c),
+                        })
+                        .collect();
+                    df.lazy().select(have)
+                })
+                .collect();
+            inputs.identity = Some(concat(parts, UnionArgs::default())?.collect()?);
+        }
+        Ok(inputs)
+    }
+
     /// Whether any source of `kind` was read.
     pub fn has(&self, kind: Kind) -> bool {
         self.sources.iter().any(|s| s.kind == Some(kind))
@@ -271,7 +330,10 @@ pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> 
 }
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod name_tests {
     use super::*;
 
     #[test]
