@@ -178,6 +178,8 @@ pub struct Limits {
     pub block_burst: u32,
     /// … within this many minutes.
     pub block_burst_minutes: u32,
+    /// Silence in a web or firewall source during school hours worth reporting, minutes.
+    pub source_gap_minutes: u32,
     /// Recipients that make mass mailing.
     pub mass_recipients: u32,
     /// A large message to an external domain.
@@ -371,6 +373,7 @@ impl Context {
             peak_share: t.peak_share.unwrap_or(0.25),
             block_burst: t.block_burst.unwrap_or(20),
             block_burst_minutes: t.block_burst_minutes.unwrap_or(10),
+            source_gap_minutes: t.source_gap_minutes.unwrap_or(60),
             mass_recipients: policy.mail.mass_recipients.unwrap_or(50),
             large_external: size(&policy.mail.large_external, 20_000_000),
             forward_count: policy.mail.forward_count.unwrap_or(5),

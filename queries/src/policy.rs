@@ -288,6 +288,9 @@ pub struct Thresholds {
     /// The burst window in minutes.
     #[serde(default)]
     pub block_burst_minutes: Option<u32>,
+    /// Minutes of silence in a web or firewall source during school hours worth reporting.
+    #[serde(default)]
+    pub source_gap_minutes: Option<u32>,
 }
 
 /// One problem in a policy file.
@@ -508,6 +511,80 @@ impl Policy {
                 });
             }
         }
+        for (key, list) in [
+            ("resolvers", &self.network.resolvers),
+            ("proxies", &self.network.proxies),
+            ("not-filtered", &self.network.not_filtered),
+            ("clients", &self.network.clients),
+        ] {
+            for v in list {
+                let host: Option<std::net::IpAddr> = v.trim().parse().ok();
+                if parse_subnet(v).is_none() && host.is_none() {
+                    out.push(Problem {
+                        line: line_of(text, "network", key),
+                        key: format!("network.{key}"),
+                        message: format!("`{v}` is not an address or subnet such as 10.40.1.53 or 10.40.1.0/24"),
+                    });
+                }
+            }
+        }
+        for g in self.mail.internal_only.iter().filter(|g| !self.groups.contains_key(*g)) {
+            out.push(Problem {
+                line: line_of(text, "mail", "internal-only"),
+                key: "mail.internal-only".to_owned(),
+                message: format!("group `{g}` is not defined in [groups]"),
+            });
+        }
+        if let Some(v) = &self.mail.large_external
+            && parse_size(v).is_none()
+        {
+            out.push(Problem {
+                line: line_of(text, "mail", "large-external"),
+                key: "mail.large-external".to_owned(),
+                message: format!("`{v}` is not a size such as \"20 MB\""),
+            });
+        }
+        if let Some(r) = self.mail.reject_rate
+            && !(0.0..=1.0).contains(&r)
+        {
+            out.push(Problem {
+                line: line_of(text, "mail", "reject-rate"),
+                key: "mail.reject-rate".to_owned(),
+                message: "must be a share between 0 and 1 (0.5 for half)".to_owned(),
+            });
+        }
+        for (vendor, ours) in &self.lists.aliases {
+            if categories::category(ours).is_none() {
+                out.push(Problem {
+                    line: line_of(text, "lists", "aliases").or_else(|| line_of(text, "lists.aliases", vendor)),
+                    key: format!("lists.aliases.{vendor}"),
+                    message: format!("`{ours}` is not one of vigil's categories"),
+                });
+            }
+        }
+        let lists: Vec<&str> = crate::keywords::BUILT_IN.iter().map(|b| b.name).collect();
+        for (list, sev) in &self.keywords.severity {
+            let known_sev = ["critical", "high", "medium", "low", "info", "off"].contains(&sev.as_str());
+            if !lists.contains(&list.as_str()) || !known_sev {
+                out.push(Problem {
+                    line: line_of(text, "keywords", "severity").or_else(|| line_of(text, "keywords.severity", list)),
+                    key: format!("keywords.severity.{list}"),
+                    message: format!(
+                        "give a built-in list ({}) a severity (critical, high, medium, low, info) or \"off\"",
+                        lists.join(", ")
+                    ),
+                });
+            }
+        }
+        for (name, g) in &self.groups {
+            for p in g.users.iter().filter(|p| glob::Pattern::new(p).is_err()) {
+                out.push(Problem {
+                    line: line_of(text, &format!("groups.{name}"), "users"),
+                    key: format!("groups.{name}.users"),
+                    message: format!("`{p}` is not a pattern (* any run, ? one character, [0-9] one of a set)"),
+                });
+            }
+        }
         if let Some(s) = self.thresholds.peak_share
             && !(0.0..=1.0).contains(&s)
         {
@@ -640,6 +717,25 @@ mod tests {
             assert!(got.iter().any(|g| g.starts_with(want)), "missing {want:?} in {got:#?}");
         }
         assert_eq!(got.len(), 9, "{got:#?}");
+    }
+
+    #[test]
+    fn network_mail_lists_and_keyword_sections_are_checked() {
+        let text = "[school]\nname = \"X\"\n\n[groups.pupils]\nusers = [\"[0-9\"]\n\n[network]\nresolvers = [\"10.40.1.300\"]\n\n[mail]\ninternal-only = [\"year7\"]\nreject-rate = 2.0\nlarge-external = \"big\"\n\n[lists]\naliases = { \"Betting\" = \"wagers\" }\n\n[keywords]\nseverity = { prevent = \"urgent\" }\n";
+        let p = Policy::parse(text).expect("parses");
+        let got: Vec<String> = p.check(text).iter().map(ToString::to_string).collect();
+        for want in [
+            "line 5: groups.pupils.users: `[0-9` is not a pattern",
+            "line 8: network.resolvers: `10.40.1.300` is not an address",
+            "line 11: mail.internal-only: group `year7` is not defined",
+            "line 12: mail.reject-rate: must be a share",
+            "line 13: mail.large-external: `big` is not a size",
+            "line 16: lists.aliases.Betting: `wagers` is not one of vigil's categories",
+            "line 19: keywords.severity.prevent: give a built-in list",
+        ] {
+            assert!(got.iter().any(|g| g.starts_with(want)), "missing {want:?} in {got:#?}");
+        }
+        assert_eq!(got.len(), 7, "{got:#?}");
     }
 
     #[test]

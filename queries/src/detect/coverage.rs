@@ -204,3 +204,69 @@ pub fn unidentified(inputs: &Inputs, shares: &[(u32, u64, u64)]) -> Vec<Finding>
         })
         .collect()
 }
+
+/// Gaps: stretches of school hours (on school days between a source's first and last record)
+/// longer than `source_gap_minutes` with no record from a web or firewall source, one finding
+/// per gap. A log that stops while the school is open is a hole in the record.
+pub fn gaps(cx: &Context, df: &DataFrame, inputs: &Inputs) -> PolarsResult<Vec<Finding>> {
+    let rows = super::Rows::new(df);
+    let (ts, source) = (rows.time("ts")?, rows.num("source")?);
+    let mut by_source: HashMap<u64, Vec<i64>> = HashMap::new();
+    for (t, s) in ts.iter().zip(&source) {
+        if let (Some(t), Some(s)) = (t, s) {
+            by_source.entry(*s).or_default().push(*t);
+        }
+    }
+    let limit = i64::from(cx.limits.source_gap_minutes.max(1)) * 60_000;
+    let mut out = Vec::new();
+    let mut sources: Vec<_> = by_source.into_iter().collect();
+    sources.sort_by_key(|(s, _)| *s);
+    for (source, mut times) in sources {
+        times.sort_unstable();
+        let path = inputs.sources.get(source as usize).map_or("-", |s| s.path.as_str());
+        for w in times.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if b - a <= limit {
+                continue;
+            }
+            // The school-hours minutes inside the silence, counted a minute at a time over
+            // school days only (a silence overnight or at the weekend is normal).
+            let mut silent = 0i64;
+            let (mut start, mut end) = (None, None);
+            let mut t = a + 60_000;
+            while t < b {
+                if cx.school_hours(cx.local(t)) {
+                    silent += 1;
+                    start.get_or_insert(t);
+                    end = Some(t);
+                } else if silent * 60_000 > limit {
+                    break;
+                } else {
+                    silent = 0;
+                    start = None;
+                }
+                t += 60_000;
+            }
+            if silent * 60_000 > limit
+                && let (Some(s), Some(e)) = (start, end)
+            {
+                out.push(Finding::new(
+                    "coverage.gap",
+                    Severity::Medium,
+                    (s, e),
+                    None,
+                    None,
+                    None,
+                    Some(path.to_owned()),
+                    format!(
+                        "{path} has no records for {silent} minutes of school hours, {}: the log may have stopped or the source may be down",
+                        when(cx, s, e)
+                    ),
+                    0,
+                    Vec::new(),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}

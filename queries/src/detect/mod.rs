@@ -112,7 +112,7 @@ pub fn time_in_name(path: &str, tz: chrono_tz::Tz) -> Option<i64> {
 /// The event frames of one ingest (each with `ts`, `source`, `line`, `offset` first); `None`
 /// where no source of that kind was read. The web and flow frames carry the attribution
 /// columns `person` and `device_name` (String) when built by [`crate::attribute`].
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Inputs {
     /// Web requests.
     pub web: Option<DataFrame>,
@@ -301,6 +301,7 @@ pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> 
             is_client: &client,
         };
         out.extend(usage::detect(cx, web, &traffic)?);
+        out.extend(coverage::gaps(cx, web, &inputs)?);
         outcome.unmapped_categories = scan.unmapped;
     }
     if let Some(flow) = &inputs.flow {
@@ -313,6 +314,7 @@ pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> 
             is_client: &client,
         };
         out.extend(usage::detect(cx, flow, &traffic)?);
+        out.extend(coverage::gaps(cx, flow, &inputs)?);
         if let Some(web) = &inputs.web {
             out.extend(coverage::unfiltered_devices(cx, flow, web, inputs.identity.as_ref())?);
         }

@@ -725,3 +725,90 @@ fn without_firewall_logs_its_rules_are_not_observable() {
         "{s:?}"
     );
 }
+
+#[test]
+fn silent_sources_in_school_hours_and_peak_shares() {
+    let log = [
+        squid(
+            "2026-11-17T09:00:00Z",
+            PUPIL_IP,
+            "20ann",
+            "GET",
+            "https://www.bbc.co.uk/news",
+            false,
+            600_000_000,
+        ),
+        // 150 minutes of silence in school hours: a gap.
+        squid(
+            "2026-11-17T11:30:00Z",
+            PUPIL_IP,
+            "20bob",
+            "GET",
+            "https://www.bbc.co.uk/news",
+            false,
+            500_000_000,
+        ),
+        squid(
+            "2026-11-17T11:31:00Z",
+            PUPIL_IP,
+            "20cat",
+            "GET",
+            "https://www.bbc.co.uk/news",
+            false,
+            100_000_000,
+        ),
+        squid(
+            "2026-11-17T16:00:00Z",
+            PUPIL_IP,
+            "20bob",
+            "GET",
+            "https://www.bbc.co.uk/news",
+            false,
+            200_000_000,
+        ),
+        // Overnight silence is normal; ten minutes of Wednesday morning are not a gap.
+        squid(
+            "2026-11-18T08:50:00Z",
+            PUPIL_IP,
+            "20bob",
+            "GET",
+            "https://www.bbc.co.uk/news",
+            false,
+            1000,
+        ),
+    ]
+    .concat();
+    let f = findings(&[("access.log", log)]);
+    let gaps: Vec<&Finding> = f.iter().filter(|x| x.rule == "coverage.gap").collect();
+    assert_eq!(gaps.len(), 2, "{gaps:#?}");
+    assert!(gaps.iter().any(|g| g.summary.contains("149 minutes")), "{gaps:#?}");
+    // 11:30 (after the first gap) to 15:20: Tuesday afternoon is silent after 11:30 too.
+    assert!(gaps.iter().all(|g| g.severity == Severity::Medium));
+    // Of Tuesday's 1.2 GB in school hours 20ann moved 600 MB and 20bob 500 MB (over a quarter
+    // each), 20cat 100 MB; 20bob's 200 MB at 16:00 is after school.
+    let mut shares = of(&f, "usage.peak-share");
+    shares.sort();
+    assert_eq!(
+        shares,
+        [
+            ("20ann".to_owned(), Severity::Low, 0),
+            ("20bob".to_owned(), Severity::Low, 0)
+        ]
+    );
+}
+
+#[test]
+fn keywords_in_mail_subjects_count_each_message_once() {
+    let trace = "\"MessageTraceId\",\"Received\",\"SenderAddress\",\"RecipientAddress\",\"FromIP\",\"ToIP\",\"Subject\",\"Status\",\"Size\",\"MessageId\"\n\
+\"a1\",\"18/11/2026 13:05:00\",\"20ann@kestrelbrook.example\",\"20bob@kestrelbrook.example\",\"198.51.100.10\",\"\",\"join the r4dicalisation group\",\"Delivered\",\"1000\",\"<m1@example>\"\n\
+\"a1\",\"18/11/2026 13:05:00\",\"20ann@kestrelbrook.example\",\"20cat@kestrelbrook.example\",\"198.51.100.10\",\"\",\"join the r4dicalisation group\",\"Delivered\",\"1000\",\"<m1@example>\"\n\
+\"a2\",\"18/11/2026 13:06:00\",\"20ann@kestrelbrook.example\",\"20cat@kestrelbrook.example\",\"198.51.100.10\",\"\",\"homework\",\"Delivered\",\"1000\",\"<m2@example>\"\n"
+        .to_owned();
+    let f = findings(&[("messagetrace.csv", trace)]);
+    let hits: Vec<&Finding> = f.iter().filter(|x| x.rule == "keyword.prevent").collect();
+    assert_eq!(hits.len(), 1, "{f:#?}");
+    assert_eq!(
+        (hits[0].user.as_deref(), hits[0].count, hits[0].evidence.len()),
+        (Some("20ann"), 1, 2)
+    );
+}

@@ -61,16 +61,23 @@ pub fn detect(cx: &Context, df: &DataFrame, t: &Traffic) -> PolarsResult<Vec<Fin
     };
     let client_ip: HashMap<u32, bool> = ip.distinct().map(|(id, name)| (id, (t.is_client)(name))).collect();
     let mut day_of_hour: HashMap<i64, i32> = HashMap::new();
+    // Per minute: the local day and whether it is school hours (windows start on any minute).
+    let mut minute_info: HashMap<i64, (i32, bool)> = HashMap::new();
     let mut totals: HashMap<DayKey, (u64, u64)> = HashMap::new();
+    // School-hours bytes, first and last time per person and day; all school-hours bytes per day.
+    let mut school_bytes: HashMap<DayKey, (u64, i64, i64)> = HashMap::new();
+    let mut school_total: HashMap<i32, u64> = HashMap::new();
     for r in 0..df.height() {
         if !client_ip.get(&ip.ids[r]).copied().unwrap_or(false) {
             continue;
         }
-        let hour = ts[r].div_euclid(3_600_000);
-        let day = *day_of_hour.entry(hour).or_insert_with(|| {
+        let minute = ts[r].div_euclid(60_000);
+        let (day, in_school) = *minute_info.entry(minute).or_insert_with(|| {
             use chrono::Datelike;
-            cx.local(hour * 3_600_000).date.num_days_from_ce()
+            let at = cx.local(minute * 60_000);
+            (at.date.num_days_from_ce(), cx.school_hours(at))
         });
+        day_of_hour.entry(ts[r].div_euclid(3_600_000)).or_insert(day);
         let key = if person.ids[r] != u32::MAX {
             (person.ids[r], u32::MAX, day)
         } else {
@@ -79,6 +86,14 @@ pub fn detect(cx: &Context, df: &DataFrame, t: &Traffic) -> PolarsResult<Vec<Fin
         let e = totals.entry(key).or_default();
         e.0 = e.0.saturating_add(down[r]);
         e.1 = e.1.saturating_add(up[r]);
+        if in_school {
+            let bytes = down[r].saturating_add(up[r]);
+            let s = school_bytes.entry(key).or_insert((0, ts[r], ts[r]));
+            s.0 = s.0.saturating_add(bytes);
+            s.1 = s.1.min(ts[r]);
+            s.2 = s.2.max(ts[r]);
+            *school_total.entry(day).or_default() += bytes;
+        }
     }
     let mut out = Vec::new();
     // Single transfers.
@@ -113,6 +128,43 @@ pub fn detect(cx: &Context, df: &DataFrame, t: &Traffic) -> PolarsResult<Vec<Fin
             );
             out.push(finding(rule, Severity::Medium, acc, Some(dest.clone()), summary));
         }
+    }
+    // One person's share of a day's school-hours traffic (days with at least 1 GB in all).
+    let mut shares: Vec<(DayKey, (u64, i64, i64), u64)> = school_bytes
+        .iter()
+        .filter_map(|(k, &b)| {
+            let total = school_total.get(&k.2).copied().unwrap_or(0);
+            (total >= 1_000_000_000 && b.0 as f64 > cx.limits.peak_share * total as f64).then_some((*k, b, total))
+        })
+        .collect();
+    shares.sort_unstable();
+    for ((p, a, day), (bytes, start, end), total) in shares {
+        let name = if p != u32::MAX { person.name(p) } else { ip.name(a) }
+            .unwrap_or("-")
+            .to_owned();
+        let date = chrono::NaiveDate::from_num_days_from_ce_opt(day).map_or(String::new(), |d| d.to_string());
+        let (user, addr) = if p != u32::MAX {
+            (Some(name.clone()), None)
+        } else {
+            (None, Some(name.clone()))
+        };
+        out.push(Finding::new(
+            "usage.peak-share",
+            Severity::Low,
+            (start, end),
+            user,
+            None,
+            addr,
+            None,
+            format!(
+                "{name} took {:.0}% of the school's traffic in school hours on {date} ({} of {})",
+                100.0 * bytes as f64 / total as f64,
+                human(bytes),
+                human(total)
+            ),
+            0,
+            Vec::new(),
+        ));
     }
     // Daily totals over the threshold: evidence is that day's largest transfers.
     let over: Vec<(DayKey, (u64, u64))> = totals
