@@ -99,8 +99,16 @@ impl GroupRule {
 pub enum Level {
     /// Always acceptable.
     Acceptable,
-    /// Acceptable within these windows.
-    CertainTimes(Vec<String>),
+    /// Acceptable within these windows, and at any time for these groups and users (the
+    /// matrix's staff column: `streaming` in the windows for pupils, always for staff).
+    CertainTimes {
+        /// Windows.
+        windows: Vec<String>,
+        /// Groups for whom it is always acceptable.
+        groups: Vec<String>,
+        /// Users for whom it is always acceptable.
+        users: Vec<String>,
+    },
     /// Acceptable for these groups and users.
     Nominated {
         /// Groups.
@@ -324,7 +332,7 @@ impl Context {
                     Grade::Level(_) => Default::default(),
                 };
                 let level = match grade.level() {
-                    "certain-times" => Level::CertainTimes(windows),
+                    "certain-times" => Level::CertainTimes { windows, groups, users },
                     "nominated" => Level::Nominated { groups, users },
                     "unacceptable" => Level::Unacceptable,
                     "illegal" => Level::Illegal,
@@ -524,16 +532,15 @@ impl Context {
     ) -> Verdict {
         let verdict = match self.level(category) {
             Level::Acceptable => return Verdict::Acceptable,
-            Level::CertainTimes(windows) => {
+            Level::CertainTimes { windows, groups, users } => {
                 let at = self.local(ts);
-                if windows.iter().any(|w| self.in_window(w, at)) {
+                if windows.iter().any(|w| self.in_window(w, at)) || self.named(groups, users, user, ip) {
                     return Verdict::Acceptable;
                 }
                 Verdict::OutsideWindows
             }
             Level::Nominated { groups, users } => {
-                let named = user.is_some_and(|u| users.iter().any(|n| n.eq_ignore_ascii_case(u)));
-                if named || groups.iter().any(|g| self.in_group(g, user, ip)) {
+                if self.named(groups, users, user, ip) {
                     return Verdict::Acceptable;
                 }
                 Verdict::NotNominated
@@ -546,6 +553,12 @@ impl Context {
             Some(i) => Verdict::Exempted(i),
             None => verdict,
         }
+    }
+
+    /// Whether a person is one of `users` or in one of `groups`.
+    fn named(&self, groups: &[String], users: &[String], user: Option<&str>, ip: Option<IpAddr>) -> bool {
+        user.is_some_and(|u| users.iter().any(|n| n.eq_ignore_ascii_case(u)))
+            || groups.iter().any(|g| self.in_group(g, user, ip))
     }
 
     /// The exemption covering this use, if any (an expired one covers nothing).

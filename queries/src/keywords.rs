@@ -151,17 +151,21 @@ pub const BUILT_IN: &[BuiltIn] = &[
 /// Folds text for matching: lower case, leetspeak undone, every run of non-alphanumerics one
 /// space, padded with a space at each end so that word boundaries are spaces.
 pub fn fold(text: &str) -> String {
+    fold_with(text, true)
+}
+
+/// Folds text, undoing leetspeak when `leet`.
+fn fold_with(text: &str, leet: bool) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push(' ');
     for c in text.chars() {
         let c = match c.to_ascii_lowercase() {
-            '0' => 'o',
-            '1' => 'i',
-            '3' => 'e',
-            '4' | '@' => 'a',
-            '5' | '$' => 's',
-            '7' => 't',
-            '+' => ' ',
+            '0' if leet => 'o',
+            '1' if leet => 'i',
+            '3' if leet => 'e',
+            '4' | '@' if leet => 'a',
+            '5' | '$' if leet => 's',
+            '7' if leet => 't',
             c => c,
         };
         if c.is_alphanumeric() {
@@ -238,19 +242,7 @@ pub fn rule_of(list: &str) -> &'static str {
 
 /// Folds text without undoing leetspeak (for terms with digits).
 fn fold_plain(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push(' ');
-    for c in text.chars().map(|c| c.to_ascii_lowercase()) {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.ends_with(' ') {
-            out.push(' ');
-        }
-    }
-    if !out.ends_with(' ') {
-        out.push(' ');
-    }
-    out
+    fold_with(text, false)
 }
 
 impl KeywordSet {

@@ -222,10 +222,11 @@ pub struct GradeDetail {
     /// For `certain-times`: the windows when it is acceptable.
     #[serde(default)]
     pub windows: Vec<String>,
-    /// For `nominated`: the groups for whom it is acceptable.
+    /// For `nominated`: the groups for whom it is acceptable; for `certain-times`, those for
+    /// whom it is acceptable at any time.
     #[serde(default)]
     pub groups: Vec<String>,
-    /// For `nominated`: the users for whom it is acceptable.
+    /// For `nominated`: the users for whom it is acceptable (for `certain-times`: at any time).
     #[serde(default)]
     pub users: Vec<String>,
 }
@@ -449,6 +450,9 @@ impl Policy {
                             .filter(|w| !self.windows.contains_key(*w) && *w != "outside-school")
                         {
                             problem("categories", name, format!("window `{w}` is not defined in [windows]"));
+                        }
+                        for g in d.groups.iter().filter(|g| !self.groups.contains_key(*g)) {
+                            problem("categories", name, format!("group `{g}` is not defined in [groups]"));
                         }
                     }
                 },

@@ -5,7 +5,7 @@
 
 use polars::prelude::*;
 
-use super::events::{Grouper, Picked, day_key, finding, subject, when};
+use super::events::{Grouper, Picked, day_key, finding, subject, week_key, when};
 use super::web::{WebScan, category_index, category_name, is_auth_challenge, is_blocked};
 use crate::context::{Context, Level, Verdict};
 use crate::findings::{Finding, Severity};
@@ -45,10 +45,15 @@ pub fn detect(cx: &Context, web: &DataFrame, scan: &WebScan) -> PolarsResult<Vec
             Verdict::Unacceptable => ("breach.unacceptable", None),
             Verdict::Illegal => ("breach.illegal", None),
         };
+        // Content misuse is one finding a day; use at the wrong time or by the wrong person (minor,
+        // often the filter's own setting) one a week, so that a week's report stays readable.
+        let period = match rule {
+            "breach.unacceptable" | "breach.illegal" => day_key(cx, ts),
+            _ => week_key(cx, ts),
+        };
         let key = format!(
-            "{rule}\u{1}{}\u{1}{cat}\u{1}{}\u{1}{}",
+            "{rule}\u{1}{}\u{1}{cat}\u{1}{period}\u{1}{}",
             subject(person, device, ip),
-            day_key(cx, ts),
             exemption.map_or(String::new(), |e| e.to_string())
         );
         let before = groups.groups.len();

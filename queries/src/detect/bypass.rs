@@ -270,15 +270,7 @@ pub fn detect_flow(cx: &Context, flow: &DataFrame) -> PolarsResult<Vec<Finding>>
     let proto = Dict::read(flow, "proto")?;
     let src = Dict::read(flow, "src_ip")?;
     let dst = Dict::read(flow, "dst_ip")?;
-    let port: Vec<u64> = match flow.column("dst_port") {
-        Ok(c) => c
-            .cast(&DataType::UInt64)?
-            .u64()?
-            .iter()
-            .map(|v| v.unwrap_or(0))
-            .collect(),
-        Err(_) => vec![0; flow.height()],
-    };
+    let port = super::events::numbers(flow, "dst_port")?;
     let addr = |d: &Dict, id: u32| d.name(id).and_then(|s| s.parse::<IpAddr>().ok());
     // Per distinct address: is it a client of the school, and is the destination outside?
     let mut client: std::collections::HashMap<u32, bool> = Default::default();

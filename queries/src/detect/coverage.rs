@@ -37,13 +37,7 @@ pub fn unfiltered_devices(
     let src = Dict::read(flow, "src_ip")?;
     let dst = Dict::read(flow, "dst_ip")?;
     let action = Dict::read(flow, "action")?;
-    let port: Vec<u64> = flow
-        .column("dst_port")?
-        .cast(&DataType::UInt64)?
-        .u64()?
-        .iter()
-        .map(|v| v.unwrap_or(0))
-        .collect();
+    let port = super::events::numbers(flow, "dst_port")?;
     let candidate: HashMap<u32, bool> = src
         .distinct()
         .map(|(id, name)| {

@@ -78,6 +78,33 @@ impl Dict {
     }
 }
 
+/// A numeric column of every row as `u64` (nulls and a missing column as 0), for first passes.
+pub fn numbers(df: &DataFrame, name: &str) -> PolarsResult<Vec<u64>> {
+    Ok(match df.column(name) {
+        Ok(c) => c
+            .cast(&DataType::UInt64)?
+            .u64()?
+            .iter()
+            .map(|v| v.unwrap_or(0))
+            .collect(),
+        Err(_) => vec![0; df.height()],
+    })
+}
+
+/// The `ts` column of every row as UTC ms.
+pub fn times(df: &DataFrame) -> PolarsResult<Vec<i64>> {
+    Ok(match df.column("ts") {
+        Ok(c) => c
+            .to_physical_repr()
+            .cast(&DataType::Int64)?
+            .i64()?
+            .iter()
+            .map(|v| v.unwrap_or(0))
+            .collect(),
+        Err(_) => vec![0; df.height()],
+    })
+}
+
 /// Rows picked by a first pass, taken into a small frame and read as text.
 pub struct Picked {
     /// Index of each picked row in the whole frame.
@@ -275,6 +302,13 @@ pub fn when(cx: &Context, first: i64, last: i64) -> String {
 /// The local day of `ts` as a key part.
 pub fn day_key(cx: &Context, ts: i64) -> String {
     cx.local(ts).date.to_string()
+}
+
+/// The local ISO week of `ts` as a key part (`2026-W47`).
+pub fn week_key(cx: &Context, ts: i64) -> String {
+    use chrono::Datelike;
+    let w = cx.local(ts).date.iso_week();
+    format!("{}-W{:02}", w.year(), w.week())
 }
 
 /// Whether a host is a bare IPv4 or IPv6 address.

@@ -263,12 +263,7 @@ struct Inventory {
 impl Inventory {
     fn read(df: &DataFrame) -> PolarsResult<Inventory> {
         let r = Rows::new(df);
-        let text = |name: &str| -> PolarsResult<Vec<String>> {
-            Ok(r.text(name)?
-                .into_iter()
-                .map(|s| s.map(|s| s.trim().to_owned()).unwrap_or_default())
-                .collect())
-        };
+        let text = |name: &str| r.trimmed(name);
         Ok(Inventory {
             device: text("device")?,
             product: text("product")?,
@@ -306,12 +301,7 @@ struct Usage {
 impl Usage {
     fn read(df: &DataFrame) -> PolarsResult<Usage> {
         let r = Rows::new(df);
-        let text = |name: &str| -> PolarsResult<Vec<String>> {
-            Ok(r.text(name)?
-                .into_iter()
-                .map(|s| s.map(|s| s.trim().to_owned()).unwrap_or_default())
-                .collect())
-        };
+        let text = |name: &str| r.trimmed(name);
         let ts_raw = r.time("ts")?;
         let evidence = r.evidence()?;
         let ts: Vec<i64> = ts_raw.iter().map(|t| t.unwrap_or(i64::MIN)).collect();
@@ -978,11 +968,7 @@ fn denials(
 
 #[cfg(test)]
 mod tests {
-    use vigil_parsers::Kind;
-    use vigil_parsers::ingest::{IngestOptions, ingest};
-
     use super::*;
-    use crate::detect::SourceInfo;
     use crate::policy::{self, Policy};
 
     const REGISTER_HEADER: &str =
@@ -1016,31 +1002,7 @@ mod tests {
     /// the span [`EXPORT`].
     fn detect_in(cx: &Context, files: &[(&str, String)]) -> Vec<Finding> {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut paths = Vec::new();
-        for (name, text) in files {
-            let path = dir.path().join(name);
-            std::fs::write(&path, text).expect("write");
-            paths.push(path);
-        }
-        let mut got = ingest(&paths, &IngestOptions::default()).expect("ingest");
-        let sources = got
-            .sources
-            .iter()
-            .map(|s| SourceInfo {
-                path: s.path.display().to_string(),
-                kind: s.kind,
-                span: s.first_ts.zip(s.last_ts),
-                taken: Some(EXPORT),
-            })
-            .collect();
-        let mut frame = |kind| got.take_table(kind).map(|t| crate::frame::row_frame(t).expect("frame"));
-        let inputs = Inputs {
-            inventory: frame(Kind::Inventory),
-            licences: frame(Kind::Licences),
-            licence_use: frame(Kind::LicenceUse),
-            sources,
-            ..Inputs::default()
-        };
+        let inputs = crate::detect::testkit::inputs_in(dir.path(), files, Some(EXPORT));
         detect(cx, &inputs).expect("detect")
     }
 

@@ -671,11 +671,7 @@ fn reject_rate(cx: &Context, m: &MailRows, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use vigil_parsers::Kind;
-    use vigil_parsers::ingest::{IngestOptions, ingest};
-
     use super::*;
-    use crate::detect::SourceInfo;
     use crate::policy::{self, Policy};
 
     const HEADER: &str = "#TYPE Deserialized.Microsoft.Exchange.Management.FfoReporting.MessageTrace\r\n\
@@ -698,29 +694,7 @@ mod tests {
     /// The mail findings of these files (name, text), with `cx`.
     fn detect_in(cx: &Context, files: &[(&str, String)]) -> Vec<Finding> {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut paths = Vec::new();
-        for (name, text) in files {
-            let path = dir.path().join(name);
-            std::fs::write(&path, text).expect("write");
-            paths.push(path);
-        }
-        let mut got = ingest(&paths, &IngestOptions::default()).expect("ingest");
-        let sources = got
-            .sources
-            .iter()
-            .map(|s| SourceInfo {
-                path: s.path.display().to_string(),
-                kind: s.kind,
-                span: s.first_ts.zip(s.last_ts),
-                taken: None,
-            })
-            .collect();
-        let table = got.take_table(Kind::Mail).expect("mail rows");
-        let inputs = Inputs {
-            mail: Some(crate::frame::row_frame(table).expect("frame")),
-            sources,
-            ..Inputs::default()
-        };
+        let inputs = crate::detect::testkit::inputs_in(dir.path(), files, None);
         detect(cx, &inputs).expect("detect")
     }
 

@@ -220,6 +220,15 @@ impl<'a> Rows<'a> {
         Ok(s.str()?.iter().map(|v| v.map(str::to_owned)).collect())
     }
 
+    /// The text values of a column trimmed, nulls as empty strings.
+    pub fn trimmed(&self, name: &str) -> PolarsResult<Vec<String>> {
+        Ok(self
+            .text(name)?
+            .into_iter()
+            .map(|s| s.map(|s| s.trim().to_owned()).unwrap_or_default())
+            .collect())
+    }
+
     /// The numbers of a column as `u64`.
     pub fn num(&self, name: &str) -> PolarsResult<Vec<Option<u64>>> {
         let Ok(c) = self.df.column(name) else {
@@ -333,6 +342,28 @@ pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> 
 
 #[cfg(test)]
 mod tests;
+
+/// Building detector inputs from small logs in tests.
+#[cfg(test)]
+pub(crate) mod testkit {
+    use super::Inputs;
+
+    /// Writes `files` (name, text) into `dir`, reads them in that order as `vigil findings` does
+    /// (London time) and builds the frames; `taken`, when given, is every source's export time.
+    pub fn inputs_in(dir: &std::path::Path, files: &[(&str, String)], taken: Option<i64>) -> Inputs {
+        let mut paths = Vec::new();
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).expect("write");
+            paths.push(dir.join(name));
+        }
+        let got = vigil_parsers::ingest::ingest(&paths, &Default::default()).expect("ingest");
+        let mut inputs = Inputs::from_ingest(got, chrono_tz::Europe::London).expect("frames");
+        if taken.is_some() {
+            inputs.sources.iter_mut().for_each(|s| s.taken = taken);
+        }
+        inputs
+    }
+}
 
 #[cfg(test)]
 mod name_tests {

@@ -2,9 +2,7 @@
 //! policy compiled from the template: positives, negatives, thresholds, exemptions, windows and
 //! missing log kinds.
 
-use vigil_parsers::ingest::{IngestOptions, ingest};
-
-use super::{Inputs, run};
+use super::run;
 use crate::context::Context;
 use crate::findings::{Finding, Severity};
 
@@ -49,9 +47,6 @@ fn findings_with(files: &[(&str, String)], lists: &[(&str, &str)], edits: &[(&st
     let dir = tempfile::tempdir().expect("tempdir");
     let logs = dir.path().join("logs");
     std::fs::create_dir_all(&logs).expect("mkdir");
-    for (name, text) in files {
-        std::fs::write(logs.join(name), text).expect("write");
-    }
     std::fs::create_dir_all(dir.path().join("lists")).expect("mkdir");
     for (cat, domains) in lists {
         let d = dir.path().join("lists").join(cat);
@@ -66,8 +61,7 @@ fn findings_with(files: &[(&str, String)], lists: &[(&str, &str)], edits: &[(&st
     let path = dir.path().join("policy.toml");
     std::fs::write(&path, policy).expect("write");
     let cx = Context::load(&path).expect("policy");
-    let got = ingest(&[logs], &IngestOptions::default()).expect("ingest");
-    let inputs = Inputs::from_ingest(got, cx.tz).expect("frames");
+    let inputs = super::testkit::inputs_in(&logs, files, None);
     run(&cx, inputs).expect("detectors").0.findings
 }
 
@@ -234,6 +228,25 @@ fn certain_times_nominated_and_exemptions() {
             false,
             100,
         ),
+        // Streaming is acceptable at any time for staff, in the windows for pupils.
+        squid(
+            "2026-11-17T09:30:00Z",
+            STAFF_IP,
+            "jsmith",
+            "GET",
+            "https://www.youtube.com/watch",
+            false,
+            100,
+        ),
+        squid(
+            "2026-11-17T09:30:00Z",
+            PUPIL_IP,
+            "20fay",
+            "GET",
+            "https://www.youtube.com/watch",
+            false,
+            100,
+        ),
     ]
     .concat();
     let f = findings(&[("access.log", log)]);
@@ -246,6 +259,7 @@ fn certain_times_nominated_and_exemptions() {
             ("20bob".to_owned(), Severity::Info, 1),
             ("20cat".to_owned(), Severity::Low, 1),
             ("20eve".to_owned(), Severity::Low, 1),
+            ("20fay".to_owned(), Severity::Low, 1),
         ]
     );
     assert_eq!(of(&f, "breach.nominated"), [("20ann".to_owned(), Severity::Low, 1)]);

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use super::events::{Grouper, Picked, day_key, finding, subject, when};
+use super::events::{Grouper, Picked, day_key, finding, numbers, subject, when};
 use crate::context::Context;
 use crate::findings::{Finding, Severity};
 
@@ -27,18 +27,6 @@ pub struct Traffic<'a> {
 /// A person (or, with no person, an address) and a day: (person id, address id, days from CE).
 type DayKey = (u32, u32, i32);
 
-fn numbers(df: &DataFrame, name: &str) -> PolarsResult<Vec<u64>> {
-    Ok(match df.column(name) {
-        Ok(c) => c
-            .cast(&DataType::UInt64)?
-            .u64()?
-            .iter()
-            .map(|v| v.unwrap_or(0))
-            .collect(),
-        Err(_) => vec![0; df.height()],
-    })
-}
-
 /// The usage family's findings over an attributed frame.
 pub fn detect(cx: &Context, df: &DataFrame, t: &Traffic) -> PolarsResult<Vec<Finding>> {
     let (down, up) = (numbers(df, t.down)?, numbers(df, t.up)?);
@@ -49,16 +37,7 @@ pub fn detect(cx: &Context, df: &DataFrame, t: &Traffic) -> PolarsResult<Vec<Fin
     // Daily totals need each row's subject and day: read the subject columns as dictionaries.
     let person = super::events::Dict::read(df, "person")?;
     let ip = super::events::Dict::read(df, t.ip)?;
-    let ts: Vec<i64> = match df.column("ts") {
-        Ok(c) => c
-            .to_physical_repr()
-            .cast(&DataType::Int64)?
-            .i64()?
-            .iter()
-            .map(|v| v.unwrap_or(0))
-            .collect(),
-        Err(_) => vec![0; df.height()],
-    };
+    let ts = super::events::times(df)?;
     let client_ip: HashMap<u32, bool> = ip.distinct().map(|(id, name)| (id, (t.is_client)(name))).collect();
     let mut day_of_hour: HashMap<i64, i32> = HashMap::new();
     // Per minute: the local day and whether it is school hours (windows start on any minute).
