@@ -97,3 +97,121 @@ fn every_planted_incident_is_found_and_nothing_else_is_high() {
     }
     assert!(problems.is_empty(), "{problems:#?}");
 }
+
+/// `vigil findings` with its filters, as text, CSV and JSON.
+#[test]
+fn filters_narrow_the_findings() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = |args: &[&str]| -> Vec<Value> {
+        let mut all = vec!["findings", "--policy", "sample-policy/policy.toml", "--output", "json"];
+        all.extend_from_slice(args);
+        all.push("sample-logs");
+        let out = vigil().current_dir(root).args(&all).output().expect("run");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        json(&out).as_array().expect("array").clone()
+    };
+    let high = run(&["--severity", "high"]);
+    assert_eq!(high.len(), 9, "the nine high and critical incidents");
+    assert!(
+        high.iter()
+            .all(|f| f["severity"] == "high" || f["severity"] == "critical")
+    );
+    let bypass = run(&["--rule", "bypass.*", "--severity", "medium"]);
+    let rules: BTreeSet<&str> = bypass.iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert_eq!(
+        rules,
+        [
+            "bypass.direct-ip",
+            "bypass.doh",
+            "bypass.outside-dns",
+            "bypass.tor",
+            "bypass.vpn",
+            "bypass.vpn-protocol"
+        ]
+        .into_iter()
+        .collect()
+    );
+    let one = run(&["--user", "20GARLEYG"]);
+    assert!(
+        !one.is_empty() && one.iter().all(|f| f["user"] == "20garleyg"),
+        "{one:#?}"
+    );
+    // Tuesday only (local days): INC-01 is on Tuesday, INC-02 on Monday.
+    let tuesday = run(&["--since", "2026-11-17", "--until", "2026-11-18", "--severity", "high"]);
+    let users: BTreeSet<&str> = tuesday.iter().filter_map(|f| f["user"].as_str()).collect();
+    assert!(
+        users.contains("20garleyg") && !users.contains("20orrstowl"),
+        "{users:?}"
+    );
+    // CSV: a header and one row per finding, evidence as file:line.
+    let out = vigil()
+        .current_dir(root)
+        .args([
+            "findings",
+            "--policy",
+            "sample-policy/policy.toml",
+            "--output",
+            "csv",
+            "--rule",
+            "keyword.*",
+            "sample-logs",
+        ])
+        .output()
+        .expect("run");
+    let text = String::from_utf8(out.stdout).expect("utf8");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("id,rule,severity,ts_first,ts_last,user,device,ip,about,count,summary,evidence")
+    );
+    assert_eq!(lines.clone().count(), 2, "{text}");
+    assert!(text.contains("sample-logs/proxy/access.log.1:24002"), "{text}");
+    // A bad policy is refused with its line.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("policy.toml");
+    std::fs::write(&bad, "[school]\nname = \"X\"\n[categories]\nkittens = \"acceptable\"\n").expect("write");
+    vigil()
+        .args(["findings", "--policy"])
+        .arg(&bad)
+        .arg(root.join("sample-logs/dhcp"))
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "line 4: categories.kittens: unknown category",
+        ));
+}
+
+/// `vigil timeline`: one person's events across sources, in time order, with file and line.
+#[test]
+fn a_timeline_follows_one_person_across_sources() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = vigil()
+        .current_dir(root)
+        .args([
+            "timeline",
+            "--user",
+            "20holhurstf",
+            "--policy",
+            "sample-policy/policy.toml",
+            "--output",
+            "json",
+            "sample-logs",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let events = json(&out);
+    let events = events.as_array().expect("array");
+    let kinds: BTreeSet<&str> = events.iter().filter_map(|e| e["kind"].as_str()).collect();
+    // Proxy requests, the Chromebook's firewall denials (attributed through the proxy logon),
+    // and the pupil's mail.
+    assert!(kinds.contains("web") && kinds.contains("flow"), "{kinds:?}");
+    let times: Vec<&str> = events.iter().filter_map(|e| e["ts"].as_str()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "time order");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["file"] == "sample-logs/firewall/fortigate.log.2.gz" && e["line"] == 983),
+        "the WireGuard attempt of INC-09"
+    );
+}
