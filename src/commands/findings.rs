@@ -38,6 +38,17 @@ fn load_policy(path: Option<&std::path::Path>) -> Result<Context> {
     Ok(loaded)
 }
 
+/// The policy's `[web-csv]` column map, if it has one.
+fn policy_columns(
+    cx: &Context,
+    path: Option<&std::path::Path>,
+) -> Result<Option<vigil_parsers::formats::webcsv::ColumnMap>> {
+    match (&cx.policy.web_csv, path) {
+        (Some(table), Some(path)) => Ok(Some(super::column_map_table(table, &path.display().to_string())?)),
+        _ => Ok(None),
+    }
+}
+
 /// A time on the command line: a date, a local date and time, or RFC 3339.
 fn parse_time(cx: &Context, s: &str) -> Result<i64> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
@@ -90,14 +101,8 @@ struct FindingJson<'a> {
 /// Runs `vigil findings`.
 pub fn run(args: &FindingsArgs) -> Result<Outcome> {
     let cx = load_policy(args.policy.as_deref())?;
-    let mut input = args.input.clone();
-    if let Some(map) = &cx.policy.web_csv
-        && input.columns.is_none()
-    {
-        let dir = tempfile_map(map)?;
-        input.columns = Some(dir);
-    }
-    let ingest = super::read_inputs(&input, WebColumns::all())?;
+    let map = policy_columns(&cx, args.policy.as_deref())?;
+    let ingest = super::read_inputs_with(&args.input, WebColumns::all(), map)?;
     super::warn_sources(&ingest);
     let outcome = super::outcome_of(&ingest);
     let inputs = Inputs::from_ingest(ingest, cx.tz)?;
@@ -235,16 +240,6 @@ pub fn run(args: &FindingsArgs) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// Writes the policy's `[web-csv]` column map to a temporary file for the ingest (the column
-/// map's reader takes a file).
-fn tempfile_map(map: &toml::Table) -> Result<std::path::PathBuf> {
-    let mut doc = toml::Table::new();
-    doc.insert("web-csv".to_owned(), toml::Value::Table(map.clone()));
-    let path = std::env::temp_dir().join(format!("vigil-columns-{}.toml", std::process::id()));
-    std::fs::write(&path, toml::to_string(&doc)?).with_context(|| format!("writing {}", path.display()))?;
-    Ok(path)
-}
-
 #[derive(Serialize)]
 struct EventJson {
     ts: String,
@@ -257,7 +252,11 @@ struct EventJson {
 /// Runs `vigil timeline`.
 pub fn timeline(args: &TimelineArgs) -> Result<Outcome> {
     let cx = load_policy(args.policy.as_deref())?;
-    let ingest = super::read_inputs(&args.input, WebColumns::all())?;
+    let ingest = super::read_inputs_with(
+        &args.input,
+        WebColumns::all(),
+        policy_columns(&cx, args.policy.as_deref())?,
+    )?;
     super::warn_sources(&ingest);
     let outcome = super::outcome_of(&ingest);
     let inputs = Inputs::from_ingest(ingest, cx.tz)?;

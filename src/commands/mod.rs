@@ -15,15 +15,22 @@ use crate::cli::{InputArgs, Outcome};
 
 /// Reads the inputs keeping `columns`; reports unreadable sources on stderr.
 pub fn read_inputs(input: &InputArgs, columns: WebColumns) -> anyhow::Result<Ingest> {
+    read_inputs_with(input, columns, None)
+}
+
+/// Reads the inputs keeping `columns`, with a web-filter column map from elsewhere (the policy
+/// file) when `--columns` is not given.
+pub fn read_inputs_with(input: &InputArgs, columns: WebColumns, map: Option<ColumnMap>) -> anyhow::Result<Ingest> {
+    let map = match &input.columns {
+        Some(path) => Some(column_map(path)?),
+        None => map,
+    };
     let opts = IngestOptions {
         format: input.format.0,
         tz: vigil_parsers::time::parse_tz(&input.tz)?,
         columns,
         mmap: !input.no_mmap,
-        web_csv_columns: match &input.columns {
-            Some(path) => Some(std::sync::Arc::new(column_map(path)?)),
-            None => None,
-        },
+        web_csv_columns: map.map(std::sync::Arc::new),
         ..IngestOptions::default()
     };
     vigil_parsers::ingest::ingest(&input.paths, &opts).context("reading the inputs")
@@ -47,6 +54,13 @@ pub fn column_map(path: &std::path::Path) -> anyhow::Result<ColumnMap> {
             path.display()
         );
     };
+    column_map_table(table, &path.display().to_string())
+}
+
+/// A `[web-csv]` table (from a `--columns` file or the policy file named `origin`) as a
+/// column map.
+pub fn column_map_table(table: &toml::Table, origin: &str) -> anyhow::Result<ColumnMap> {
+    let path = std::path::Path::new(origin);
     let mut order = DateOrder::DayFirst;
     let mut pairs = Vec::new();
     for (key, value) in table {

@@ -181,6 +181,39 @@ fn a_users_column_map_reads_an_export_with_unknown_headers() {
         (Some("26smithj"), Some(1))
     );
 
+    // The same map inside the policy file, read by `vigil findings`: the blocked games site is a
+    // pupil's attempt in a lesson, graded by the policy.
+    let policy = crate::support::write(
+        dir.path(),
+        "policy.toml",
+        format!(
+            "[school]\nname = \"X\"\n[windows]\nschool-day = \"08:40-15:20\"\n[groups.pupils]\nusers = [\"[0-9][0-9]*\"]\n[categories]\ngames = {{ level = \"certain-times\", windows = [\"outside-school\"] }}\n[lists]\naliases = {{}}\n{}",
+            std::fs::read_to_string(&map).expect("map")
+        ),
+    );
+    std::fs::create_dir_all(dir.path().join("lists/games")).expect("mkdir");
+    std::fs::write(dir.path().join("lists/games/domains"), "games.example\n").expect("write");
+    let policy_text = std::fs::read_to_string(&policy)
+        .expect("policy")
+        .replace("[lists]\n", "[lists]\ndirs = [\"lists\"]\n");
+    std::fs::write(&policy, policy_text).expect("write");
+    let out = vigil()
+        .args(["findings", "--output", "json", "--policy"])
+        .arg(&policy)
+        .arg(&export)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let found = json(&out);
+    let breach: Vec<&serde_json::Value> = found
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|f| f["rule"] == "breach.certain-times")
+        .collect();
+    assert_eq!(breach.len(), 1, "{found:#}");
+    assert_eq!(breach[0]["user"], "26smithj");
+
     let bad = crate::support::write(dir.path(), "bad.toml", "[web-csv]\nwhen = \"When it happened\"\n");
     let out = vigil()
         .args(["ingest", "--columns"])
