@@ -790,6 +790,37 @@ mod tests {
     }
 
     #[test]
+    fn groups_from_a_csv_list() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let list = "Username,Name\n\"KBA\\20ann\",Ann\n20bob,Bob\n# a comment\n";
+        std::fs::write(dir.path().join("year9.csv"), list).expect("write");
+        let games = "games = { level = \"certain-times\", windows = [\"after-school\", \"outside-school\"] }";
+        assert!(policy::TEMPLATE.contains(games));
+        let text = policy::TEMPLATE.replace(games, "games = { level = \"nominated\", groups = [\"year9\"] }")
+            + "\n[groups.year9]\nlist = \"year9.csv\"\n";
+        let path = dir.path().join("policy.toml");
+        std::fs::write(&path, &text).expect("write");
+        let cx = Context::load(&path).expect("policy");
+        let lesson = ms("2026-11-17T09:30:00Z");
+        assert_eq!(
+            cx.judge("games", None, Some("20ann"), None, lesson),
+            Verdict::Acceptable
+        );
+        assert_eq!(
+            cx.judge("games", None, Some("20BOB"), None, lesson),
+            Verdict::Acceptable
+        );
+        assert_eq!(
+            cx.judge("games", None, Some("20cat"), None, lesson),
+            Verdict::NotNominated
+        );
+        // A list that cannot be read is a problem naming the group.
+        std::fs::remove_file(dir.path().join("year9.csv")).expect("rm");
+        let problems = Context::load(&path).expect_err("missing list");
+        assert!(problems.iter().any(|p| p.key == "groups.year9.list"), "{problems:?}");
+    }
+
+    #[test]
     fn subnets_and_mail_domains() {
         let n = Subnet::parse("10.40.20.0/22").expect("subnet");
         assert!(n.contains("10.40.23.255".parse().expect("ip")));

@@ -168,6 +168,11 @@ pub const SEEDS: &[(&str, &[&str])] = &[
             "vpn.ac",
             "planetfreevpn.com",
             "holavpn.net",
+            // iCloud Private Relay (relays Safari and DNS past the school's filter).
+            "mask.icloud.com",
+            "mask-h2.icloud.com",
+            "mask-api.icloud.com",
+            "mask-canary.icloud.com",
         ],
     ),
     (
@@ -657,6 +662,12 @@ mod tests {
         assert_eq!(c.of_host("www.bbc.co.uk", Some("/bitesize/guides")), Some("education"));
         assert_eq!(c.of_host("www.bbc.co.uk", Some("/news")), Some("news"));
         assert_eq!(c.of_host("example.org", None), None);
+        assert_eq!(
+            c.of_host("mask-h2.icloud.com", None),
+            Some("vpn-proxy"),
+            "iCloud Private Relay"
+        );
+        assert_eq!(c.of_host("www.icloud.com", None), None);
         assert!(looks_like_bypass("unblocked-proxy.example"));
         assert!(looks_like_bypass("www.free-vpn.example"));
         assert!(!looks_like_bypass("vpnx.example"));
