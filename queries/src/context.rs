@@ -188,6 +188,8 @@ pub struct Limits {
     pub block_burst_minutes: u32,
     /// Silence in a web or firewall source during school hours worth reporting, minutes.
     pub source_gap_minutes: u32,
+    /// One person's weekly bytes in one leisure category worth listing.
+    pub leisure_weekly_bytes: u64,
     /// Recipients that make mass mailing.
     pub mass_recipients: u32,
     /// A large message to an external domain.
@@ -382,6 +384,7 @@ impl Context {
             block_burst: t.block_burst.unwrap_or(20),
             block_burst_minutes: t.block_burst_minutes.unwrap_or(10),
             source_gap_minutes: t.source_gap_minutes.unwrap_or(60),
+            leisure_weekly_bytes: size(&t.leisure_weekly_bytes, 2 << 30),
             mass_recipients: policy.mail.mass_recipients.unwrap_or(50),
             large_external: size(&policy.mail.large_external, 20_000_000),
             forward_count: policy.mail.forward_count.unwrap_or(5),

@@ -286,6 +286,12 @@ pub const RULES: &[Rule] = &[
         "one person taking a large share of school-hours bandwidth",
     ),
     rule(
+        "usage.leisure-volume",
+        Info,
+        WEB,
+        "one person's week of streaming, games, music, social media or file sharing",
+    ),
+    rule(
         "bypass.vpn",
         High,
         WEB,

@@ -292,6 +292,10 @@ pub struct Thresholds {
     /// Minutes of silence in a web or firewall source during school hours worth reporting.
     #[serde(default)]
     pub source_gap_minutes: Option<u32>,
+    /// Bytes one person moves in a week in one leisure category (streaming, games, music,
+    /// social media, file sharing) worth listing (`"2 GiB"`).
+    #[serde(default)]
+    pub leisure_weekly_bytes: Option<String>,
 }
 
 /// One problem in a policy file.
@@ -504,6 +508,7 @@ impl Policy {
         for (key, v) in [
             ("daily-bytes", &self.thresholds.daily_bytes),
             ("single-transfer", &self.thresholds.single_transfer),
+            ("leisure-weekly-bytes", &self.thresholds.leisure_weekly_bytes),
         ] {
             if let Some(v) = v
                 && parse_size(v).is_none()

@@ -310,6 +310,7 @@ pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> 
             is_client: &client,
         };
         out.extend(usage::detect(cx, web, &traffic)?);
+        out.extend(usage::leisure(cx, web, &scan)?);
         out.extend(coverage::gaps(cx, web, &inputs)?);
         outcome.unmapped_categories = scan.unmapped;
     }

@@ -826,3 +826,43 @@ fn keywords_in_mail_subjects_count_each_message_once() {
         (Some("20ann"), 1, 2)
     );
 }
+
+#[test]
+fn weekly_leisure_volumes() {
+    let log = [
+        squid(
+            "2026-11-17T12:30:00Z",
+            PUPIL_IP,
+            "20ann",
+            "GET",
+            "https://www.youtube.com/watch",
+            false,
+            1_500_000_000,
+        ),
+        squid(
+            "2026-11-19T12:30:00Z",
+            PUPIL_IP,
+            "20ann",
+            "GET",
+            "https://www.youtube.com/watch",
+            false,
+            1_000_000_000,
+        ),
+        squid(
+            "2026-11-17T12:30:00Z",
+            PUPIL_IP,
+            "20bob",
+            "GET",
+            "https://www.youtube.com/watch",
+            false,
+            1_000_000_000,
+        ),
+    ]
+    .concat();
+    let f = findings(&[("access.log", log)]);
+    // 2.5 GB in a week is over the template's 2 GiB; 1 GB is not.
+    assert_eq!(
+        of(&f, "usage.leisure-volume"),
+        [("20ann".to_owned(), Severity::Info, 2)]
+    );
+}

@@ -217,3 +217,81 @@ pub fn human(bytes: u64) -> String {
         format!("{bytes} B")
     }
 }
+
+/// Leisure categories whose weekly volumes are listed.
+pub const LEISURE: [&str; 5] = ["streaming", "games", "music", "social-media", "file-sharing"];
+
+/// Each person's weekly bytes in each leisure category at or over `leisure_weekly_bytes`, as
+/// information for the network manager (evidence: the week's largest requests).
+pub fn leisure(cx: &Context, web: &DataFrame, scan: &super::web::WebScan) -> PolarsResult<Vec<Finding>> {
+    let wanted: Vec<u8> = LEISURE.iter().map(|c| super::web::category_index(c)).collect();
+    let (down, up) = (numbers(web, "bytes_in")?, numbers(web, "bytes_out")?);
+    let ts = super::events::times(web)?;
+    let person = super::events::Dict::read(web, "person")?;
+    let ip = super::events::Dict::read(web, "client_ip")?;
+    let mut week_of_hour: HashMap<i64, String> = HashMap::new();
+    let mut totals: HashMap<(u32, u32, u8, String), (u64, Vec<usize>)> = HashMap::new();
+    for r in 0..web.height() {
+        let c = scan.category[r];
+        if !wanted.contains(&c) {
+            continue;
+        }
+        let week = week_of_hour
+            .entry(ts[r].div_euclid(3_600_000))
+            .or_insert_with(|| super::events::week_key(cx, ts[r]))
+            .clone();
+        let key = if person.ids[r] != u32::MAX {
+            (person.ids[r], u32::MAX, c, week)
+        } else {
+            (u32::MAX, ip.ids[r], c, week)
+        };
+        let e = totals.entry(key).or_default();
+        e.0 = e.0.saturating_add(down[r].saturating_add(up[r]));
+        e.1.push(r);
+    }
+    let mut over: Vec<_> = totals
+        .into_iter()
+        .filter(|(_, (b, _))| *b >= cx.limits.leisure_weekly_bytes)
+        .collect();
+    over.sort_by(|a, b| b.1.0.cmp(&a.1.0));
+    let mut out = Vec::new();
+    for ((_, _, c, week), (bytes, mut rows)) in over {
+        let (first, last) = rows
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(a, b), &r| (a.min(ts[r]), b.max(ts[r])));
+        let count = rows.len() as u64;
+        rows.sort_by_key(|&r| std::cmp::Reverse(down[r].saturating_add(up[r])));
+        rows.truncate(20);
+        let picked = Picked::take(web, rows, &["person", "device_name", "client_ip", "host"], &[])?;
+        let mut g = Grouper::default();
+        let acc = g.entry(
+            String::new(),
+            picked.text("person", 0),
+            picked.text("device_name", 0),
+            picked.text("client_ip", 0),
+        );
+        for i in 0..picked.len() {
+            acc.add(picked.ts[i], picked.evidence[i], false, 0);
+            if let Some(h) = picked.text("host", i) {
+                acc.details.insert(h.to_owned());
+            }
+        }
+        let Some((_, mut acc)) = g.groups.pop() else { continue };
+        (acc.first, acc.last, acc.count) = (first, last, count);
+        let cat = super::web::category_name(c);
+        let who = subject(acc.user.as_deref(), acc.device.as_deref(), acc.ip.as_deref()).to_owned();
+        let summary = format!(
+            "{who} moved {} of {cat} in week {week} ({count} requests; largest from {})",
+            human(bytes),
+            acc.details_list(3)
+        );
+        out.push(finding(
+            "usage.leisure-volume",
+            Severity::Info,
+            acc,
+            Some(cat.to_owned()),
+            summary,
+        ));
+    }
+    Ok(out)
+}
