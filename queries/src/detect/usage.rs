@@ -230,7 +230,9 @@ pub fn leisure(cx: &Context, web: &DataFrame, scan: &super::web::WebScan) -> Pol
     let person = super::events::Dict::read(web, "person")?;
     let ip = super::events::Dict::read(web, "client_ip")?;
     let mut week_of_hour: HashMap<i64, String> = HashMap::new();
-    let mut totals: HashMap<(u32, u32, u8, String), (u64, Vec<usize>)> = HashMap::new();
+    // (person, address, category, week) → bytes and rows.
+    type WeekKey = (u32, u32, u8, String);
+    let mut totals: HashMap<WeekKey, (u64, Vec<usize>)> = HashMap::new();
     for r in 0..web.height() {
         let c = scan.category[r];
         if !wanted.contains(&c) {
@@ -253,7 +255,7 @@ pub fn leisure(cx: &Context, web: &DataFrame, scan: &super::web::WebScan) -> Pol
         .into_iter()
         .filter(|(_, (b, _))| *b >= cx.limits.leisure_weekly_bytes)
         .collect();
-    over.sort_by(|a, b| b.1.0.cmp(&a.1.0));
+    over.sort_by_key(|(_, (bytes, _))| std::cmp::Reverse(*bytes));
     let mut out = Vec::new();
     for ((_, _, c, week), (bytes, mut rows)) in over {
         let (first, last) = rows
