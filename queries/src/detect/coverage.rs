@@ -203,14 +203,12 @@ pub fn unidentified(inputs: &Inputs, shares: &[(u32, u64, u64)]) -> Vec<Finding>
 /// longer than `source_gap_minutes` with no record from a web or firewall source, one finding
 /// per gap. A log that stops while the school is open is a hole in the record.
 pub fn gaps(cx: &Context, df: &DataFrame, inputs: &Inputs) -> PolarsResult<Vec<Finding>> {
-    let rows = super::Rows::new(df);
-    let (ts, source) = (rows.time("ts")?, rows.num("source")?);
+    let (ts, source) = (super::events::times(df)?, super::events::numbers(df, "source")?);
     let mut by_source: HashMap<u64, Vec<i64>> = HashMap::new();
-    for (t, s) in ts.iter().zip(&source) {
-        if let (Some(t), Some(s)) = (t, s) {
-            by_source.entry(*s).or_default().push(*t);
-        }
+    for (&t, &s) in ts.iter().zip(&source) {
+        by_source.entry(s).or_default().push(t);
     }
+    drop((ts, source));
     let limit = i64::from(cx.limits.source_gap_minutes.max(1)) * 60_000;
     let mut out = Vec::new();
     let mut sources: Vec<_> = by_source.into_iter().collect();

@@ -3,6 +3,8 @@
 //! ([`crate::keywords`]). One finding per list, person and day.
 
 use polars::prelude::*;
+use polars_arrow::array::{Array, Utf8ViewArray};
+use rayon::prelude::*;
 
 use super::Rows;
 use super::events::{Grouper, Picked, day_key, finding, subject, when};
@@ -14,35 +16,41 @@ pub fn detect_web(cx: &Context, web: &DataFrame) -> PolarsResult<Vec<Finding>> {
     if cx.keywords.lists.is_empty() {
         return Ok(Vec::new());
     }
-    let text = |name: &str| -> PolarsResult<Option<Column>> {
-        web.column(name).ok().map(|c| c.cast(&DataType::String)).transpose()
+    // One chunk per column so that rows can be split between threads by index.
+    let n = web.height();
+    let text = |name: &str| -> PolarsResult<StringChunked> {
+        Ok(match web.column(name) {
+            Ok(c) => c.cast(&DataType::String)?.str()?.rechunk().into_owned(),
+            Err(_) => StringChunked::full_null(name.into(), n),
+        })
     };
     let (searches, paths, queries) = (text("search_terms")?, text("path")?, text("query")?);
-    let n = web.height();
-    fn get(c: &Option<Column>, n: usize) -> PolarsResult<Vec<Option<&str>>> {
-        Ok(match c {
-            Some(c) => c.str()?.iter().collect(),
-            None => vec![None; n],
+    let (s, p, q) = (searches.downcast_get(0), paths.downcast_get(0), queries.downcast_get(0));
+    fn value(a: Option<&Utf8ViewArray>, r: usize) -> Option<&str> {
+        a.filter(|a| a.is_valid(r)).map(|a| a.value(r))
+    }
+    let hits: Vec<(usize, Vec<crate::keywords::Hit>, bool)> = (0..n)
+        .into_par_iter()
+        .with_min_len(1 << 14)
+        .filter_map(|r| {
+            if let Some(t) = value(s, r) {
+                let h = cx.keywords.find(t);
+                if !h.is_empty() {
+                    return Some((r, h, true));
+                }
+            }
+            // Addresses: the path and the query each (a bare "/" holds no words).
+            let mut h = Vec::new();
+            for part in [value(p, r).filter(|p| p.len() > 1), value(q, r)].into_iter().flatten() {
+                for hit in cx.keywords.find(part) {
+                    if !h.contains(&hit) {
+                        h.push(hit);
+                    }
+                }
+            }
+            (!h.is_empty()).then_some((r, h, false))
         })
-    }
-    let (s, p, q) = (get(&searches, n)?, get(&paths, n)?, get(&queries, n)?);
-    let mut hits: Vec<(usize, Vec<crate::keywords::Hit>, bool)> = Vec::new();
-    for r in 0..n {
-        if let Some(t) = s[r] {
-            let h = cx.keywords.find(t);
-            if !h.is_empty() {
-                hits.push((r, h, true));
-                continue;
-            }
-        }
-        if p[r].is_some() || q[r].is_some() {
-            let url = format!("{} {}", p[r].unwrap_or(""), q[r].unwrap_or(""));
-            let h = cx.keywords.find(&url);
-            if !h.is_empty() {
-                hits.push((r, h, false));
-            }
-        }
-    }
+        .collect();
     let rows: Vec<usize> = hits.iter().map(|h| h.0).collect();
     let picked = Picked::take(web, rows, &["person", "device_name", "client_ip", "host"], &[])?;
     let mut groups = Grouper::default();
