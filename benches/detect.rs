@@ -57,7 +57,11 @@ fn benches(c: &mut Criterion) {
     let policy = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-policy/policy.toml");
     let cx = Context::load(&policy).expect("policy");
     let started = Instant::now();
-    let got = ingest(&[dir], &IngestOptions::default()).expect("ingest");
+    let opts = IngestOptions {
+        columns: vigil_queries::detect::web_columns(),
+        ..IngestOptions::default()
+    };
+    let got = ingest(&[dir], &opts).expect("ingest");
     let rows: u64 = got.sources.iter().map(|s| s.parsed).sum();
     let inputs = Inputs::from_ingest(got, cx.tz).expect("frames");
     eprintln!(

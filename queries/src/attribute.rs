@@ -2,6 +2,11 @@
 //! the event's address at that moment (a logon, a user list, an authenticated proxy request),
 //! else nobody; and the device that held the address (a DHCP lease). Both come from as-of joins
 //! by address: the last binding at or before the event, within a tolerance.
+//!
+//! The joins run on dictionary ids, not strings: the identity frame's addresses are cast into the
+//! events' own address dictionary, and its users into the events' user dictionary, so that
+//! `person` comes out as a categorical column sharing the events' user ids, and `device_name`
+//! as a categorical column of its own; no string is built per event.
 
 use polars::prelude::*;
 
@@ -10,43 +15,61 @@ pub const USER_TOLERANCE: &str = "12h";
 /// How long a lease binding without an end is trusted.
 pub const DEVICE_TOLERANCE: &str = "1d";
 
-/// Adds `person` and `device_name` (String) to `events`, whose address column is `ip_col` and
-/// whose own user column (if any) is `user_col`. `identity` holds bindings with `ts`, `event`
-/// (`bind`/`unbind`), `ip`, `user` and `device`; unbind rows end a binding. Row order is kept.
-pub fn attribute(
-    events: DataFrame,
-    ip_col: &str,
-    user_col: Option<&str>,
-    identity: Option<&DataFrame>,
-) -> PolarsResult<DataFrame> {
+/// A categorical dtype of its own, for a column built here.
+fn fresh_categorical() -> DataType {
+    let categories = Categories::random(PlSmallStr::from_static("vigil"), CategoricalPhysical::U32);
+    let mapping = categories.mapping();
+    DataType::Categorical(categories, mapping)
+}
+
+/// Adds `person` and `device_name` (categorical) to `events`, whose address column is `ip_col`
+/// and whose own user column (if any) is `user_col`. `identity` holds bindings with `ts`,
+/// `event` (`bind`/`unbind`), `ip`, `user` and `device`; unbind rows end a binding. Row order is
+/// kept.
+pub fn attribute(events: DataFrame, ip_col: &str, user_col: Option<&str>, identity: Option<&DataFrame>) -> PolarsResult<DataFrame> {
     let height = events.height();
-    let own_user = match user_col {
-        Some(c) if events.column(c).is_ok() => col(c).cast(DataType::String),
-        _ => lit(NULL).cast(DataType::String),
+    // The person's dtype: the events' own user dictionary when there is one.
+    let user_dtype = match user_col.and_then(|c| events.column(c).ok()).map(|c| c.dtype().clone()) {
+        Some(dt @ DataType::Categorical(..)) => dt,
+        _ => fresh_categorical(),
     };
+    let own_user = match user_col {
+        Some(c) if events.column(c).is_ok() => col(c).cast(user_dtype.clone()),
+        _ => lit(NULL).cast(user_dtype.clone()),
+    };
+    let device_dtype = fresh_categorical();
     let Some(identity) = identity.filter(|i| i.height() > 0) else {
         return events
             .lazy()
-            .with_columns([
-                own_user.alias("person"),
-                lit(NULL).cast(DataType::String).alias("device_name"),
-            ])
+            .with_columns([own_user.alias("person"), lit(NULL).cast(device_dtype).alias("device_name")])
             .collect();
     };
-    // The left side: row number, time and address only, sorted by time.
-    let keys = events
+    // Addresses as ids of the events' address dictionary (strings when it has none).
+    let ip_dtype = match events.column(ip_col)?.dtype() {
+        dt @ DataType::Categorical(..) => dt.clone(),
+        _ => DataType::String,
+    };
+    let ip_key = |e: Expr| match &ip_dtype {
+        DataType::Categorical(..) => e.cast(ip_dtype.clone()).to_physical(),
+        _ => e.cast(DataType::String),
+    };
+    let ts: Vec<i64> = events.column("ts")?.to_physical_repr().i64()?.iter().map(|v| v.unwrap_or(0)).collect();
+    let sorted = ts.windows(2).all(|w| w[0] <= w[1]);
+    let mut keys = events
         .clone()
         .lazy()
-        .select([col("ts"), col(ip_col).cast(DataType::String).alias("ip")])
-        .with_row_index("row", None)
-        .sort(["ts"], SortMultipleOptions::default());
+        .select([col("ts"), ip_key(col(ip_col)).alias("ip")])
+        .with_row_index("row", None);
+    if !sorted {
+        keys = keys.sort(["ts"], SortMultipleOptions::default());
+    }
     let bindings = identity
         .clone()
         .lazy()
         .select([
             col("ts").alias("bound"),
             col("event").cast(DataType::String).alias("event"),
-            col("ip").cast(DataType::String).alias("ip"),
+            ip_key(col("ip").cast(DataType::String)).alias("ip"),
             col("user").cast(DataType::String).alias("user"),
             col("device").cast(DataType::String).alias("device"),
         ])
@@ -62,6 +85,7 @@ pub fn attribute(
             when(unbind.clone())
                 .then(lit(NULL).cast(DataType::String))
                 .otherwise(col("user"))
+                .cast(user_dtype.clone())
                 .alias("bound_user"),
         ])
         .sort(["bound"], SortMultipleOptions::default());
@@ -73,7 +97,8 @@ pub fn attribute(
             when(unbind)
                 .then(lit(NULL).cast(DataType::String))
                 .otherwise(col("device"))
-                .alias("bound_device"),
+                .cast(device_dtype)
+                .alias("device_name"),
         ])
         .sort(["bound"], SortMultipleOptions::default());
     let asof = |tolerance: &str| {
@@ -90,17 +115,26 @@ pub fn attribute(
         .join(users, [col("ts")], [col("bound")], asof(USER_TOLERANCE))
         .select([col("row"), col("ts"), col("ip"), col("bound_user")])
         .join(devices, [col("ts")], [col("bound")], asof(DEVICE_TOLERANCE))
-        .select([col("row"), col("bound_user"), col("bound_device")])
-        .sort(["row"], SortMultipleOptions::default())
+        .select([col("row"), col("bound_user"), col("device_name")])
         .collect()?;
     if joined.height() != height {
         polars_bail!(ComputeError: "attribution lost rows ({} of {height})", joined.height());
     }
-    let bound_user = joined.column("bound_user")?.clone();
-    let bound_device = joined.column("bound_device")?.clone().with_name("device_name".into());
+    // Back to the events' order: row r's values are at position inverse[r] of the join.
+    let joined = if sorted {
+        joined
+    } else {
+        let rows = joined.column("row")?.idx()?;
+        let mut inverse = vec![0 as IdxSize; height];
+        for (k, r) in rows.iter().enumerate() {
+            let r = r.ok_or_else(|| polars_err!(ComputeError: "attribution lost a row number"))? as usize;
+            inverse[r] = k as IdxSize;
+        }
+        joined.take(&IdxCa::from_vec("inverse".into(), inverse))?
+    };
     let mut df = events;
-    df.with_column(bound_user)?;
-    df.with_column(bound_device)?;
+    df.with_column(joined.column("bound_user")?.clone())?;
+    df.with_column(joined.column("device_name")?.clone())?;
     df.lazy()
         .with_columns([own_user.fill_null(col("bound_user")).alias("person")])
         .drop(by_name(["bound_user"], true, false))
@@ -114,11 +148,7 @@ pub fn attributed_share(df: &DataFrame) -> PolarsResult<Vec<(u32, u64, u64)>> {
         .lazy()
         .group_by([col("source")])
         .agg([
-            col("person")
-                .is_not_null()
-                .cast(DataType::UInt64)
-                .sum()
-                .alias("attributed"),
+            col("person").is_not_null().cast(DataType::UInt64).sum().alias("attributed"),
             len().cast(DataType::UInt64).alias("rows"),
         ])
         .sort(["source"], SortMultipleOptions::default())

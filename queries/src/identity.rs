@@ -17,20 +17,28 @@ pub const REBIND_MS: i64 = 3_600_000;
 /// Columns: `ts`, `source`, `line`, `offset`, `event` (`bind`), `origin` (`proxy-auth`), `ip`,
 /// `user`; the evidence is the first request of each run.
 pub fn learned_identities(web: LazyFrame) -> LazyFrame {
+    // Sorted and compared on dictionary ids; only the kept rows are turned into text.
     web.select([
         col("ts"),
         col("source"),
         col("line"),
         col("offset"),
-        col("client_ip").cast(DataType::String).alias("ip"),
-        col("user").cast(DataType::String).alias("user"),
+        col("client_ip").alias("ip"),
+        col("user"),
     ])
     .filter(col("user").is_not_null().and(col("ip").is_not_null()))
-    .sort(["ip", "ts"], SortMultipleOptions::default().with_maintain_order(true))
+    // One i64 key (address id in the high bits, milliseconds in the low 42: 139 years) sorts
+    // far faster than two keys.
+    .sort_by_exprs(
+        [col("ip").to_physical().cast(DataType::Int64) * lit(1i64 << 42)
+            + (col("ts").cast(DataType::Int64) - col("ts").cast(DataType::Int64).min())],
+        SortMultipleOptions::default().with_maintain_order(true),
+    )
     .filter(
         col("user")
-            .neq(col("user").shift(lit(1)))
-            .or(col("ip").neq(col("ip").shift(lit(1))))
+            .to_physical()
+            .neq(col("user").to_physical().shift(lit(1)))
+            .or(col("ip").to_physical().neq(col("ip").to_physical().shift(lit(1))))
             .or((col("ts").cast(DataType::Int64) - col("ts").cast(DataType::Int64).shift(lit(1))).gt(lit(REBIND_MS)))
             .fill_null(lit(true)),
     )
@@ -42,8 +50,8 @@ pub fn learned_identities(web: LazyFrame) -> LazyFrame {
         col("offset"),
         col("event"),
         col("origin"),
-        col("ip"),
-        col("user"),
+        col("ip").cast(DataType::String),
+        col("user").cast(DataType::String),
     ])
 }
 

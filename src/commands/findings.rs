@@ -6,7 +6,6 @@ use anyhow::{Context as _, Result};
 use polars::prelude::*;
 use serde::Serialize;
 use vigil_parsers::time::format_rfc3339;
-use vigil_parsers::web::WebColumns;
 use vigil_queries::context::Context;
 use vigil_queries::detect::{self, Inputs};
 use vigil_queries::findings::{Finding, Severity};
@@ -102,11 +101,22 @@ struct FindingJson<'a> {
 pub fn run(args: &FindingsArgs) -> Result<Outcome> {
     let cx = load_policy(args.policy.as_deref())?;
     let map = policy_columns(&cx, args.policy.as_deref())?;
-    let ingest = super::read_inputs_with(&args.input, WebColumns::all(), map)?;
+    let started = std::time::Instant::now();
+    let ingest = super::read_inputs_with(&args.input, detect::web_columns(), map)?;
     super::warn_sources(&ingest);
     let outcome = super::outcome_of(&ingest);
+    let read = started.elapsed().as_secs_f64();
     let inputs = Inputs::from_ingest(ingest, cx.tz)?;
+    let framed = started.elapsed().as_secs_f64();
     let (found, inputs) = detect::run(&cx, inputs)?;
+    if std::env::var("VIGIL_TIMINGS").is_ok_and(|v| !v.is_empty() && v != "0") {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "vigil: timings: read {read:.2} s, frames {:.2} s", framed - read);
+        for (stage, secs) in &found.timings {
+            let _ = writeln!(err, "vigil: timings: {stage} {secs:.2} s");
+        }
+        let _ = writeln!(err, "vigil: timings: total {:.2} s", started.elapsed().as_secs_f64());
+    }
     let since = args.since.as_deref().map(|s| parse_time(&cx, s)).transpose()?;
     let until = args.until.as_deref().map(|s| parse_time(&cx, s)).transpose()?;
     let rule = args
@@ -254,7 +264,7 @@ pub fn timeline(args: &TimelineArgs) -> Result<Outcome> {
     let cx = load_policy(args.policy.as_deref())?;
     let ingest = super::read_inputs_with(
         &args.input,
-        WebColumns::all(),
+        detect::web_columns(),
         policy_columns(&cx, args.policy.as_deref())?,
     )?;
     super::warn_sources(&ingest);

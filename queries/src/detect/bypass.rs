@@ -6,6 +6,8 @@
 
 use std::net::IpAddr;
 
+use rustc_hash::FxHashMap as HashMap;
+
 use polars::prelude::*;
 
 use super::events::{Dict, Grouper, Picked, day_key, finding, is_bare_ip, subject, when};
@@ -273,7 +275,7 @@ pub fn detect_flow(cx: &Context, flow: &DataFrame) -> PolarsResult<Vec<Finding>>
     let port = super::events::numbers(flow, "dst_port")?;
     let addr = |d: &Dict, id: u32| d.name(id).and_then(|s| s.parse::<IpAddr>().ok());
     // Per distinct address: is it a client of the school, and is the destination outside?
-    let mut client: std::collections::HashMap<u32, bool> = Default::default();
+    let mut client: HashMap<u32, bool> = Default::default();
     for (id, _) in src.distinct() {
         let ip = addr(&src, id);
         let is_client = ip.is_some_and(is_internal)
@@ -282,7 +284,7 @@ pub fn detect_flow(cx: &Context, flow: &DataFrame) -> PolarsResult<Vec<Finding>>
             && !any_contains(&cx.not_filtered, ip);
         client.insert(id, is_client);
     }
-    let mut outside: std::collections::HashMap<u32, (bool, bool)> = Default::default();
+    let mut outside: HashMap<u32, (bool, bool)> = Default::default();
     for (id, _) in dst.distinct() {
         let ip = addr(&dst, id);
         outside.insert(

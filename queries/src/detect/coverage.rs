@@ -3,7 +3,7 @@
 //! for, and the rules that cannot run for lack of a log kind ("not observable", never "none
 //! found").
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use polars::prelude::*;
 use vigil_parsers::Kind;
@@ -57,7 +57,7 @@ pub fn unfiltered_devices(
         .map(|(id, _)| id)
         .collect();
     // Addresses with at least one allowed direct web connection out.
-    let mut direct: HashSet<u32> = HashSet::new();
+    let mut direct: HashSet<u32> = HashSet::default();
     #[allow(clippy::needless_range_loop)] // four columns indexed by the same row
     for r in 0..flow.height() {
         let passed = action.name(action.ids[r]).is_some_and(|a| a == "pass");
@@ -204,7 +204,7 @@ pub fn unidentified(inputs: &Inputs, shares: &[(u32, u64, u64)]) -> Vec<Finding>
 /// per gap. A log that stops while the school is open is a hole in the record.
 pub fn gaps(cx: &Context, df: &DataFrame, inputs: &Inputs) -> PolarsResult<Vec<Finding>> {
     let (ts, source) = (super::events::times(df)?, super::events::numbers(df, "source")?);
-    let mut by_source: HashMap<u64, Vec<i64>> = HashMap::new();
+    let mut by_source: HashMap<u64, Vec<i64>> = HashMap::default();
     for (&t, &s) in ts.iter().zip(&source) {
         by_source.entry(s).or_default().push(t);
     }

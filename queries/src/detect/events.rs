@@ -3,7 +3,9 @@
 //! taken into a small frame and read as text ([`Picked`]). Findings are built by grouping picked
 //! events per rule, person and local day ([`Grouper`]).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use polars::prelude::*;
 
@@ -28,27 +30,39 @@ impl Dict {
         let Ok(c) = df.column(name) else {
             return Ok(Dict {
                 ids: vec![u32::MAX; df.height()],
-                names: HashMap::new(),
+                names: HashMap::default(),
             });
         };
         match c.dtype() {
             DataType::Categorical(_, mapping) => {
                 let phys = c.to_physical_repr();
                 let ids: Vec<u32> = phys.u32()?.iter().map(|v| v.unwrap_or(u32::MAX)).collect();
-                let mut names = HashMap::new();
+                // Ids are dense: mark the ones used, then name each once.
+                let mut seen: Vec<bool> = Vec::new();
                 for &id in &ids {
                     if id != u32::MAX {
-                        names
-                            .entry(id)
-                            .or_insert_with(|| mapping.cat_to_str(id).map(str::to_owned));
+                        let i = id as usize;
+                        if i >= seen.len() {
+                            seen.resize(i + 1, false);
+                        }
+                        seen[i] = true;
                     }
                 }
+                let names = seen
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| **s)
+                    .map(|(i, _)| {
+                        let id = i as u32;
+                        (id, mapping.cat_to_str(id).map(str::to_owned))
+                    })
+                    .collect();
                 Ok(Dict { ids, names })
             }
             _ => {
                 let s = c.cast(&DataType::String)?;
-                let mut index: HashMap<&str, u32> = HashMap::new();
-                let mut names = HashMap::new();
+                let mut index: HashMap<&str, u32> = HashMap::default();
+                let mut names = HashMap::default();
                 let ca = s.str()?;
                 let ids = ca
                     .iter()
@@ -128,11 +142,11 @@ impl Picked {
         let reader = Rows::new(&small);
         let ts = reader.time("ts")?.into_iter().map(|t| t.unwrap_or(0)).collect();
         let evidence = reader.evidence()?;
-        let mut columns = HashMap::new();
+        let mut columns = HashMap::default();
         for &name in text {
             columns.insert(name.to_owned(), reader.text(name)?);
         }
-        let mut nums = HashMap::new();
+        let mut nums = HashMap::default();
         for &name in numbers {
             nums.insert(name.to_owned(), reader.num(name)?);
         }

@@ -18,6 +18,31 @@ use vigil_parsers::Kind;
 use crate::context::Context;
 use crate::findings::{Evidence, Finding};
 
+/// The web columns the detectors read (reading fewer saves memory: referrers and user agents
+/// are most of a proxy log's text).
+pub fn web_columns() -> vigil_parsers::web::WebColumns {
+    use vigil_parsers::web::WebColumn as C;
+    vigil_parsers::web::WebColumns::of(&[
+        C::Ts,
+        C::Source,
+        C::Line,
+        C::Offset,
+        C::User,
+        C::ClientIp,
+        C::Device,
+        C::Method,
+        C::Host,
+        C::Port,
+        C::Path,
+        C::Query,
+        C::Action,
+        C::Category,
+        C::BytesIn,
+        C::BytesOut,
+        C::SearchTerms,
+    ])
+}
+
 /// One source read, as the detectors need to know it.
 #[derive(Debug, Clone)]
 pub struct SourceInfo {
@@ -271,6 +296,26 @@ pub struct Outcome {
     pub attributed: Vec<(u32, u64, u64)>,
     /// Vendor categories that map onto none of vigil's, with their row counts.
     pub unmapped_categories: std::collections::BTreeMap<String, u64>,
+    /// Seconds each stage took, in order (for benchmarks and `VIGIL_TIMINGS=1`).
+    pub timings: Vec<(&'static str, f64)>,
+}
+
+/// Stage timings.
+#[derive(Default)]
+struct Clock(Vec<(&'static str, f64)>);
+
+impl Clock {
+    /// Runs `f`, recording how long it took under `name` (stages of the same name add up).
+    fn time<T>(&mut self, name: &'static str, f: impl FnOnce() -> T) -> T {
+        let started = std::time::Instant::now();
+        let out = f();
+        let secs = started.elapsed().as_secs_f64();
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, s)) => *s += secs,
+            None => self.0.push((name, secs)),
+        }
+        out
+    }
 }
 
 /// Attributes the web and firewall frames to people and devices (adding `person` and
@@ -278,13 +323,18 @@ pub struct Outcome {
 pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> {
     let identity = inputs.identity.take();
     let mut outcome = Outcome::default();
+    let mut clock = Clock::default();
     if let Some(web) = inputs.web.take() {
-        let web = crate::attribute::attribute(web, "client_ip", Some("user"), identity.as_ref())?;
+        let web = clock.time("attribute web", || {
+            crate::attribute::attribute(web, "client_ip", Some("user"), identity.as_ref())
+        })?;
         outcome.attributed.extend(crate::attribute::attributed_share(&web)?);
         inputs.web = Some(web);
     }
     if let Some(flow) = inputs.flow.take() {
-        let flow = crate::attribute::attribute(flow, "src_ip", Some("user"), identity.as_ref())?;
+        let flow = clock.time("attribute flow", || {
+            crate::attribute::attribute(flow, "src_ip", Some("user"), identity.as_ref())
+        })?;
         outcome.attributed.extend(crate::attribute::attributed_share(&flow)?);
         inputs.flow = Some(flow);
     }
@@ -298,10 +348,10 @@ pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> 
             && !crate::context::any_contains(&cx.not_filtered, ip)
     };
     if let Some(web) = &inputs.web {
-        let scan = web::WebScan::new(cx, web)?;
-        out.extend(breach::detect(cx, web, &scan)?);
-        out.extend(bypass::detect_web(cx, web, &scan)?);
-        out.extend(keyword::detect_web(cx, web)?);
+        let scan = clock.time("web scan", || web::WebScan::new(cx, web))?;
+        out.extend(clock.time("breach::detect", || breach::detect(cx, web, &scan))?);
+        out.extend(clock.time("bypass::detect_web", || bypass::detect_web(cx, web, &scan))?);
+        out.extend(clock.time("keyword::detect_web", || keyword::detect_web(cx, web))?);
         let traffic = usage::Traffic {
             ip: "client_ip",
             down: "bytes_in",
@@ -309,13 +359,13 @@ pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> 
             dest: "host",
             is_client: &client,
         };
-        out.extend(usage::detect(cx, web, &traffic)?);
-        out.extend(usage::leisure(cx, web, &scan)?);
-        out.extend(coverage::gaps(cx, web, &inputs)?);
+        out.extend(clock.time("usage::detect", || usage::detect(cx, web, &traffic))?);
+        out.extend(clock.time("usage::leisure", || usage::leisure(cx, web, &scan))?);
+        out.extend(clock.time("coverage::gaps", || coverage::gaps(cx, web, &inputs))?);
         outcome.unmapped_categories = scan.unmapped;
     }
     if let Some(flow) = &inputs.flow {
-        out.extend(bypass::detect_flow(cx, flow)?);
+        out.extend(clock.time("bypass::detect_flow", || bypass::detect_flow(cx, flow))?);
         let traffic = usage::Traffic {
             ip: "src_ip",
             down: "bytes_in",
@@ -323,21 +373,22 @@ pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> 
             dest: "dst_ip",
             is_client: &client,
         };
-        out.extend(usage::detect(cx, flow, &traffic)?);
-        out.extend(coverage::gaps(cx, flow, &inputs)?);
+        out.extend(clock.time("usage::detect", || usage::detect(cx, flow, &traffic))?);
+        out.extend(clock.time("coverage::gaps", || coverage::gaps(cx, flow, &inputs))?);
         if let Some(web) = &inputs.web {
-            out.extend(coverage::unfiltered_devices(cx, flow, web, inputs.identity.as_ref())?);
+            out.extend(clock.time("coverage::unfiltered_devices", || coverage::unfiltered_devices(cx, flow, web, inputs.identity.as_ref()))?);
         }
     }
     if let Some(mail) = &inputs.mail {
-        out.extend(keyword::detect_mail(cx, mail)?);
+        out.extend(clock.time("keyword::detect_mail", || keyword::detect_mail(cx, mail))?);
     }
-    out.extend(mail::detect(cx, &inputs)?);
-    out.extend(licences::detect(cx, &inputs)?);
+    out.extend(clock.time("mail::detect", || mail::detect(cx, &inputs))?);
+    out.extend(clock.time("licences::detect", || licences::detect(cx, &inputs))?);
     out.extend(coverage::unidentified(&inputs, &outcome.attributed));
     out.extend(coverage::not_observable(&inputs));
     crate::findings::sort(&mut out);
     outcome.findings = out;
+    outcome.timings = clock.0;
     Ok((outcome, inputs))
 }
 

@@ -2,7 +2,7 @@
 //! threshold, and one person's traffic in a day over the daily threshold, from web logs (bytes
 //! served and sent) and firewall logs (bytes each way of clients' connections).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use polars::prelude::*;
 
@@ -39,13 +39,13 @@ pub fn detect(cx: &Context, df: &DataFrame, t: &Traffic) -> PolarsResult<Vec<Fin
     let ip = super::events::Dict::read(df, t.ip)?;
     let ts = super::events::times(df)?;
     let client_ip: HashMap<u32, bool> = ip.distinct().map(|(id, name)| (id, (t.is_client)(name))).collect();
-    let mut day_of_hour: HashMap<i64, i32> = HashMap::new();
+    let mut day_of_hour: HashMap<i64, i32> = HashMap::default();
     // Per minute: the local day and whether it is school hours (windows start on any minute).
-    let mut minute_info: HashMap<i64, (i32, bool)> = HashMap::new();
-    let mut totals: HashMap<DayKey, (u64, u64)> = HashMap::new();
+    let mut minute_info: HashMap<i64, (i32, bool)> = HashMap::default();
+    let mut totals: HashMap<DayKey, (u64, u64)> = HashMap::default();
     // School-hours bytes, first and last time per person and day; all school-hours bytes per day.
-    let mut school_bytes: HashMap<DayKey, (u64, i64, i64)> = HashMap::new();
-    let mut school_total: HashMap<i32, u64> = HashMap::new();
+    let mut school_bytes: HashMap<DayKey, (u64, i64, i64)> = HashMap::default();
+    let mut school_total: HashMap<i32, u64> = HashMap::default();
     for r in 0..df.height() {
         if !client_ip.get(&ip.ids[r]).copied().unwrap_or(false) {
             continue;
@@ -229,10 +229,10 @@ pub fn leisure(cx: &Context, web: &DataFrame, scan: &super::web::WebScan) -> Pol
     let ts = super::events::times(web)?;
     let person = super::events::Dict::read(web, "person")?;
     let ip = super::events::Dict::read(web, "client_ip")?;
-    let mut week_of_hour: HashMap<i64, String> = HashMap::new();
+    let mut week_of_hour: HashMap<i64, String> = HashMap::default();
     // (person, address, category, week) → bytes and rows.
     type WeekKey = (u32, u32, u8, String);
-    let mut totals: HashMap<WeekKey, (u64, Vec<usize>)> = HashMap::new();
+    let mut totals: HashMap<WeekKey, (u64, Vec<usize>)> = HashMap::default();
     for r in 0..web.height() {
         let c = scan.category[r];
         if !wanted.contains(&c) {

@@ -2,7 +2,9 @@
 //! (the filter's own category through the alias table, else the lists by host and path), its
 //! action, and the host's name, all from dictionary ids.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use polars::prelude::*;
 use vigil_parsers::web::Action;
@@ -70,8 +72,8 @@ impl WebScan {
             .distinct()
             .map(|(id, name)| (id, cx.categories.alias(name).map_or(NONE, category_index)))
             .collect();
-        let mut by_host: HashMap<u32, u8> = HashMap::new();
-        let mut with_urls: HashMap<u32, ()> = HashMap::new();
+        let mut by_host: HashMap<u32, u8> = HashMap::default();
+        let mut with_urls: HashMap<u32, ()> = HashMap::default();
         for (id, name) in host.distinct() {
             let listed = cx.categories.of_host(name, None).map_or(NONE, category_index);
             let named = if listed == NONE && crate::lists::looks_like_bypass(name) {
