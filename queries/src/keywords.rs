@@ -151,13 +151,32 @@ pub const BUILT_IN: &[BuiltIn] = &[
 /// Folds text for matching: lower case, leetspeak undone, every run of non-alphanumerics one
 /// space, padded with a space at each end so that word boundaries are spaces.
 pub fn fold(text: &str) -> String {
-    fold_with(text, true)
+    let mut out = String::new();
+    fold_into(text, true, &mut out);
+    out
 }
 
-/// Folds text, undoing leetspeak when `leet`.
-fn fold_with(text: &str, leet: bool) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
+/// Folds text into `out` (cleared first), undoing leetspeak when `leet`.
+fn fold_into(text: &str, leet: bool, out: &mut String) {
+    out.clear();
     out.push(' ');
+    if text.is_ascii() {
+        // The common case (addresses, most searches): a byte table, no char decoding.
+        let table = if leet { &FOLD_LEET } else { &FOLD_PLAIN };
+        let mut bytes = std::mem::take(out).into_bytes();
+        for &b in text.as_bytes() {
+            let f = table[usize::from(b)];
+            if f != b' ' || bytes.last() != Some(&b' ') {
+                bytes.push(f);
+            }
+        }
+        if bytes.last() != Some(&b' ') {
+            bytes.push(b' ');
+        }
+        // Only ASCII bytes were written.
+        *out = String::from_utf8(bytes).unwrap_or_default();
+        return;
+    }
     for c in text.chars() {
         let c = match c.to_ascii_lowercase() {
             '0' if leet => 'o',
@@ -177,7 +196,32 @@ fn fold_with(text: &str, leet: bool) -> String {
     if !out.ends_with(' ') {
         out.push(' ');
     }
-    out
+}
+
+/// ASCII folding: letters lower-cased, digits kept, everything else a space.
+const FOLD_PLAIN: [u8; 256] = fold_table(false);
+/// ASCII folding with leetspeak undone (`0`→o, `1`→i, `3`→e, `4`/`@`→a, `5`/`$`→s, `7`→t).
+const FOLD_LEET: [u8; 256] = fold_table(true);
+
+const fn fold_table(leet: bool) -> [u8; 256] {
+    let mut t = [b' '; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { b' ' };
+        b += 1;
+    }
+    if leet {
+        t[b'0' as usize] = b'o';
+        t[b'1' as usize] = b'i';
+        t[b'3' as usize] = b'e';
+        t[b'4' as usize] = b'a';
+        t[b'@' as usize] = b'a';
+        t[b'5' as usize] = b's';
+        t[b'$' as usize] = b's';
+        t[b'7' as usize] = b't';
+    }
+    t
 }
 
 /// Folds a term as text is folded, but keeps digits as digits when the whole term is a number
@@ -242,7 +286,15 @@ pub fn rule_of(list: &str) -> &'static str {
 
 /// Folds text without undoing leetspeak (for terms with digits).
 fn fold_plain(text: &str) -> String {
-    fold_with(text, false)
+    let mut out = String::new();
+    fold_into(text, false, &mut out);
+    out
+}
+
+thread_local! {
+    /// A buffer per thread for folded text, so that scanning millions of addresses allocates
+    /// nothing per address.
+    static FOLDED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 impl KeywordSet {
@@ -338,18 +390,20 @@ impl KeywordSet {
                 });
             }
         };
-        if let Some(leet) = &self.leet {
-            let folded = fold(text);
-            for m in leet.find_overlapping_iter(&folded) {
-                push(self.ids.0[m.pattern().as_usize()]);
+        FOLDED.with_borrow_mut(|folded| {
+            if let Some(leet) = &self.leet {
+                fold_into(text, true, folded);
+                for m in leet.find_overlapping_iter(folded.as_str()) {
+                    push(self.ids.0[m.pattern().as_usize()]);
+                }
             }
-        }
-        if let Some(plain) = &self.plain {
-            let folded = fold_plain(text);
-            for m in plain.find_overlapping_iter(&folded) {
-                push(self.ids.1[m.pattern().as_usize()]);
+            if let Some(plain) = &self.plain {
+                fold_into(text, false, folded);
+                for m in plain.find_overlapping_iter(folded.as_str()) {
+                    push(self.ids.1[m.pattern().as_usize()]);
+                }
             }
-        }
+        });
         hits
     }
 }
@@ -380,6 +434,23 @@ mod tests {
             .iter()
             .map(|h| format!("{}:{}", s.lists[h.list].name, h.term))
             .collect()
+    }
+
+    #[test]
+    fn ascii_folding_by_table_matches_folding_by_char() {
+        for text in ["", "a", "Self-Harm!!", "q=3xtr3m1st+recruitment&x=1", "  $$ 0@7 ", "/wiki/World_War_I", "a\tb"] {
+            for leet in [true, false] {
+                let mut by_table = String::new();
+                fold_into(text, leet, &mut by_table);
+                // The same text with a non-ASCII character appended takes the char path.
+                let mut by_char = String::new();
+                fold_into(&format!("{text}\u{e9}"), leet, &mut by_char);
+                let by_char = by_char.trim_end().trim_end_matches('\u{e9}').trim_end().to_owned() + " ";
+                let by_char = if by_char.trim().is_empty() { " ".to_owned() } else { by_char };
+                let expect = if by_table.trim().is_empty() { " ".to_owned() } else { by_table.clone() };
+                assert_eq!(expect, by_char, "{text:?} leet={leet}");
+            }
+        }
     }
 
     #[test]

@@ -5,7 +5,9 @@
 
 use polars::prelude::*;
 
-use super::events::{Grouper, Picked, day_key, finding, subject, week_key, when};
+use chrono::Datelike;
+
+use super::events::{LocalCache, RowGroups, SubjectKey, acc_of, finding, subject, when};
 use super::web::{WebScan, category_index, category_name, is_auth_challenge, is_blocked};
 use crate::context::{Context, Level, Verdict};
 use crate::findings::{Finding, Severity};
@@ -20,24 +22,18 @@ pub fn detect(cx: &Context, web: &DataFrame, scan: &WebScan) -> PolarsResult<Vec
         let i = category_index(c.name);
         graded[usize::from(i)] = *cx.level(c.name) != Level::Acceptable && !BYPASS_CATEGORIES.contains(&c.name);
     }
-    let rows: Vec<usize> = (0..scan.category.len())
-        .filter(|&r| graded[usize::from(scan.category[r])] && !is_auth_challenge(scan.action[r]))
-        .collect();
-    let picked = Picked::take(web, rows, &["person", "device_name", "client_ip", "host"], &[])?;
-    let mut groups = Grouper::default();
-    let mut rules = Vec::new();
-    for i in 0..picked.len() {
-        let row = picked.rows[i];
-        let cat = category_name(scan.category[row]);
-        let (ts, person, device, ip) = (
-            picked.ts[i],
-            picked.text("person", i),
-            picked.text("device_name", i),
-            picked.text("client_ip", i),
-        );
-        let host = picked.text("host", i);
-        let addr = ip.and_then(|a| a.parse().ok());
-        let (rule, exemption) = match cx.judge(cat, host, person, addr, ts) {
+    let (who, ts) = (&scan.who, &scan.ts);
+    let mut clock = LocalCache::default();
+    // (rule, subject, category, period, exemption) → rows.
+    let mut groups: RowGroups<(&'static str, SubjectKey, u8, i32, Option<usize>)> = RowGroups::default();
+    for r in 0..scan.category.len() {
+        let c = scan.category[r];
+        if !graded[usize::from(c)] || is_auth_challenge(scan.action[r]) {
+            continue;
+        }
+        let cat = category_name(c);
+        let host = scan.host.name(scan.host.ids[r]);
+        let (rule, exemption) = match cx.judge(cat, host, who.person(r), who.addr(r), ts[r]) {
             Verdict::Acceptable => continue,
             Verdict::Exempted(e) => ("breach.exempted", Some(e)),
             Verdict::OutsideWindows => ("breach.certain-times", None),
@@ -47,27 +43,28 @@ pub fn detect(cx: &Context, web: &DataFrame, scan: &WebScan) -> PolarsResult<Vec
         };
         // Content misuse is one finding a day; use at the wrong time or by the wrong person (minor,
         // often the filter's own setting) one a week, so that a week's report stays readable.
+        let date = clock.at(cx, ts[r]).date;
         let period = match rule {
-            "breach.unacceptable" | "breach.illegal" => day_key(cx, ts),
-            _ => week_key(cx, ts),
+            "breach.unacceptable" | "breach.illegal" => date.num_days_from_ce(),
+            _ => {
+                let w = date.iso_week();
+                w.year() * 100 + w.week() as i32
+            }
         };
-        let key = format!(
-            "{rule}\u{1}{}\u{1}{cat}\u{1}{period}\u{1}{}",
-            subject(person, device, ip),
-            exemption.map_or(String::new(), |e| e.to_string())
+        groups.add(
+            (rule, who.key(r), c, period, exemption),
+            r,
+            ts[r],
+            is_blocked(scan.action[r]),
+            scan.host.ids[r],
         );
-        let before = groups.groups.len();
-        let acc = groups.entry(key, person, device, ip);
-        acc.add(ts, picked.evidence[i], is_blocked(scan.action[row]), 0);
-        if let Some(h) = host {
-            acc.details.insert(h.to_owned());
-        }
-        if groups.groups.len() > before {
-            rules.push((rule, cat, exemption));
-        }
     }
     let mut out = Vec::new();
-    for ((_, acc), (rule, cat, exemption)) in groups.groups.into_iter().zip(rules) {
+    for (g, evidence) in groups.finish(web)? {
+        let (rule, _, c, _, exemption) = g.key;
+        let cat = category_name(c);
+        let hosts: Vec<String> = g.details.iter().filter_map(|&h| scan.host.name(h)).map(str::to_owned).collect();
+        let acc = acc_of(who, &g, evidence, hosts);
         let who = subject(acc.user.as_deref(), acc.device.as_deref(), acc.ip.as_deref()).to_owned();
         let times = if acc.count == 1 {
             "once".to_owned()

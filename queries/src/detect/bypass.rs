@@ -10,7 +10,9 @@ use rustc_hash::FxHashMap as HashMap;
 
 use polars::prelude::*;
 
-use super::events::{Dict, Grouper, Picked, day_key, finding, is_bare_ip, subject, when};
+use super::events::{
+    Dict, Grouper, Picked, RowGroups, SubjectKey, acc_of, day_key, finding, is_bare_ip, subject, when,
+};
 use super::web::{WebScan, category_index, is_auth_challenge, is_blocked};
 use crate::context::{Context, any_contains};
 use crate::findings::{Finding, Severity};
@@ -76,12 +78,7 @@ pub fn detect_web(cx: &Context, web: &DataFrame, scan: &WebScan) -> PolarsResult
         .filter(|&r| {
             let c = scan.category[r];
             !is_auth_challenge(scan.action[r])
-                && (c == vpn
-                    || c == doh
-                    || c == tor
-                    || bare.contains(&scan.host.ids[r])
-                    || search_hit[r]
-                    || is_blocked(scan.action[r]))
+                && (c == vpn || c == doh || c == tor || bare.contains(&scan.host.ids[r]) || search_hit[r])
         })
         .collect();
     let picked = Picked::take(
@@ -91,7 +88,6 @@ pub fn detect_web(cx: &Context, web: &DataFrame, scan: &WebScan) -> PolarsResult
         &["port"],
     )?;
     let mut groups = Grouper::default();
-    let mut blocked_times: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
     for i in 0..picked.len() {
         let row = picked.rows[i];
         let (ts, person, device, ip) = (
@@ -128,9 +124,6 @@ pub fn detect_web(cx: &Context, web: &DataFrame, scan: &WebScan) -> PolarsResult
             if connect || picked.num("port", i) == Some(443) {
                 add("direct-ip", host.to_owned());
             }
-        }
-        if blocked {
-            blocked_times.entry(who.to_owned()).or_default().push(i);
         }
     }
     let mut out = Vec::new();
@@ -187,72 +180,63 @@ pub fn detect_web(cx: &Context, web: &DataFrame, scan: &WebScan) -> PolarsResult
         };
         out.push(finding(rule, severity, acc, Some(about.to_owned()), summary));
     }
-    out.extend(block_bursts(cx, &picked, &blocked_times));
+    out.extend(block_bursts(cx, web, scan)?);
     Ok(out)
 }
 
 /// Bursts: at least `block_burst` blocked requests by one person within `block_burst_minutes`;
-/// overlapping windows make one finding.
-fn block_bursts(
-    cx: &Context,
-    picked: &Picked,
-    blocked: &std::collections::BTreeMap<String, Vec<usize>>,
-) -> Vec<Finding> {
+/// overlapping windows make one finding. Found on dictionary ids; only the bursts' rows are read.
+fn block_bursts(cx: &Context, web: &DataFrame, scan: &WebScan) -> PolarsResult<Vec<Finding>> {
     let need = cx.limits.block_burst.max(2) as usize;
     let window = i64::from(cx.limits.block_burst_minutes) * 60_000;
-    let mut out = Vec::new();
-    for (who, rows) in blocked {
-        let mut rows = rows.clone();
-        rows.sort_by_key(|&i| picked.ts[i]);
+    let (who, ts) = (&scan.who, &scan.ts);
+    let mut blocked: HashMap<SubjectKey, Vec<usize>> = HashMap::default();
+    for r in 0..scan.action.len() {
+        if is_blocked(scan.action[r]) {
+            blocked.entry(who.key(r)).or_default().push(r);
+        }
+    }
+    let mut subjects: Vec<(SubjectKey, Vec<usize>)> = blocked.into_iter().filter(|(_, rows)| rows.len() >= need).collect();
+    subjects.sort_unstable_by_key(|(k, _)| *k);
+    let mut groups: RowGroups<(SubjectKey, usize)> = RowGroups::default();
+    for (key, mut rows) in subjects {
+        rows.sort_by_key(|&r| ts[r]);
+        // Windows of `need` blocks within `window`; overlapping ones join one burst.
+        let mut bursts: Vec<(usize, usize)> = Vec::new();
         let mut start = 0;
-        let mut burst: Option<(usize, usize)> = None;
-        let mut bursts = Vec::new();
         for end in 0..rows.len() {
-            while picked.ts[rows[end]] - picked.ts[rows[start]] > window {
+            while ts[rows[end]] - ts[rows[start]] > window {
                 start += 1;
             }
             if end + 1 - start >= need {
-                burst = match burst {
-                    Some((a, _)) if a <= start || picked.ts[rows[start]] - picked.ts[rows[a]] <= window => {
-                        Some((a, end))
-                    }
-                    Some(b) => {
-                        bursts.push(b);
-                        Some((start, end))
-                    }
-                    None => Some((start, end)),
-                };
-            }
-        }
-        bursts.extend(burst);
-        for (a, b) in bursts {
-            let mut g = Grouper::default();
-            let first = rows[a];
-            let acc = g.entry(
-                String::new(),
-                picked.text("person", first),
-                picked.text("device_name", first),
-                picked.text("client_ip", first),
-            );
-            for &i in &rows[a..=b] {
-                acc.add(picked.ts[i], picked.evidence[i], true, 0);
-                if let Some(h) = picked.text("host", i) {
-                    acc.details.insert(h.to_owned());
+                match bursts.last_mut() {
+                    Some((_, b)) if start <= *b => *b = end,
+                    _ => bursts.push((start, end)),
                 }
             }
-            let Some((_, acc)) = g.groups.pop() else { continue };
-            let summary = format!(
-                "{who} had {} requests blocked within {} minutes, {} ({} sites: {})",
-                acc.count,
-                cx.limits.block_burst_minutes,
-                when(cx, acc.first, acc.last),
-                acc.details.len(),
-                acc.details_list(4)
-            );
-            out.push(finding("bypass.block-burst", Severity::Medium, acc, None, summary));
+        }
+        for (n, (a, b)) in bursts.into_iter().enumerate() {
+            for &r in &rows[a..=b] {
+                groups.add((key, n), r, ts[r], true, scan.host.ids[r]);
+            }
         }
     }
-    out
+    let mut out = Vec::new();
+    for (g, evidence) in groups.finish(web)? {
+        let hosts: Vec<String> = g.details.iter().filter_map(|&h| scan.host.name(h)).map(str::to_owned).collect();
+        let acc = acc_of(who, &g, evidence, hosts);
+        let name = subject(acc.user.as_deref(), acc.device.as_deref(), acc.ip.as_deref()).to_owned();
+        let summary = format!(
+            "{name} had {} requests blocked within {} minutes, {} ({} sites: {})",
+            acc.count,
+            cx.limits.block_burst_minutes,
+            when(cx, acc.first, acc.last),
+            acc.details.len(),
+            acc.details_list(4)
+        );
+        out.push(finding("bypass.block-burst", Severity::Medium, acc, None, summary));
+    }
+    Ok(out)
 }
 
 /// VPN protocols by port and transport (`None` = any transport).

@@ -330,3 +330,188 @@ pub fn is_bare_ip(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']');
     h.parse::<std::net::IpAddr>().is_ok()
 }
+
+/// Who each row of an attributed frame concerns, as dictionary ids: the person, the device and
+/// the address, with addresses parsed once per id.
+pub struct Who {
+    /// `person`.
+    pub person: Dict,
+    /// `device_name`.
+    pub device: Dict,
+    /// The address column.
+    pub ip: Dict,
+    addrs: HashMap<u32, Option<std::net::IpAddr>>,
+}
+
+/// A row's subject as a key: 0 person, 1 device, 2 address, 3 nobody; and the id.
+pub type SubjectKey = (u8, u32);
+
+impl Who {
+    /// Reads `person`, `device_name` and `ip_col` of `df`.
+    pub fn read(df: &DataFrame, ip_col: &str) -> PolarsResult<Who> {
+        let ip = Dict::read(df, ip_col)?;
+        let addrs = ip.distinct().map(|(id, name)| (id, name.parse().ok())).collect();
+        Ok(Who {
+            person: Dict::read(df, "person")?,
+            device: Dict::read(df, "device_name")?,
+            ip,
+            addrs,
+        })
+    }
+
+    /// The person of row `r`.
+    pub fn person(&self, r: usize) -> Option<&str> {
+        self.person.name(self.person.ids[r])
+    }
+
+    /// The device of row `r`.
+    pub fn device(&self, r: usize) -> Option<&str> {
+        self.device.name(self.device.ids[r])
+    }
+
+    /// The address of row `r`, as text.
+    pub fn ip(&self, r: usize) -> Option<&str> {
+        self.ip.name(self.ip.ids[r])
+    }
+
+    /// The address of row `r`, parsed.
+    pub fn addr(&self, r: usize) -> Option<std::net::IpAddr> {
+        self.addrs.get(&self.ip.ids[r]).copied().flatten()
+    }
+
+    /// The subject of row `r` (person, else device, else address).
+    pub fn key(&self, r: usize) -> SubjectKey {
+        if self.person.ids[r] != u32::MAX {
+            (0, self.person.ids[r])
+        } else if self.device.ids[r] != u32::MAX {
+            (1, self.device.ids[r])
+        } else if self.ip.ids[r] != u32::MAX {
+            (2, self.ip.ids[r])
+        } else {
+            (3, 0)
+        }
+    }
+}
+
+/// Local times by minute, remembered (rows come in time order, so most lookups hit the last).
+#[derive(Default)]
+pub struct LocalCache {
+    last: Option<(i64, crate::context::Local)>,
+    seen: HashMap<i64, crate::context::Local>,
+}
+
+impl LocalCache {
+    /// The local time of the minute of `ts`.
+    pub fn at(&mut self, cx: &Context, ts: i64) -> crate::context::Local {
+        let minute = ts.div_euclid(60_000);
+        if let Some((m, l)) = self.last
+            && m == minute
+        {
+            return l;
+        }
+        let l = *self.seen.entry(minute).or_insert_with(|| cx.local(minute * 60_000));
+        self.last = Some((minute, l));
+        l
+    }
+}
+
+/// Rows grouped towards findings by a key, holding row numbers (evidence is read once at the
+/// end for all groups, see [`RowGroups::finish`]).
+pub struct RowGroups<K> {
+    index: HashMap<K, usize>,
+    /// Keys with their rows, blocked counts and details, in first-seen order.
+    pub groups: Vec<RowGroup<K>>,
+}
+
+/// One group of rows.
+pub struct RowGroup<K> {
+    /// Its key.
+    pub key: K,
+    /// A row of it (for who it concerns).
+    pub first_row: usize,
+    /// Rows (capped at [`MAX_EVIDENCE`]).
+    pub rows: Vec<usize>,
+    /// All rows.
+    pub count: u64,
+    /// Of which blocked.
+    pub blocked: u64,
+    /// First and last time.
+    pub span: (i64, i64),
+    /// Distinct details (host ids).
+    pub details: std::collections::BTreeSet<u32>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Default for RowGroups<K> {
+    fn default() -> Self {
+        RowGroups {
+            index: HashMap::default(),
+            groups: Vec::new(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone> RowGroups<K> {
+    /// Adds row `r` at `ts` to the group of `key`.
+    pub fn add(&mut self, key: K, r: usize, ts: i64, blocked: bool, detail: u32) {
+        let i = match self.index.get(&key) {
+            Some(&i) => i,
+            None => {
+                self.index.insert(key.clone(), self.groups.len());
+                self.groups.push(RowGroup {
+                    key,
+                    first_row: r,
+                    rows: Vec::new(),
+                    count: 0,
+                    blocked: 0,
+                    span: (ts, ts),
+                    details: Default::default(),
+                });
+                self.groups.len() - 1
+            }
+        };
+        let g = &mut self.groups[i];
+        if g.rows.len() < MAX_EVIDENCE {
+            g.rows.push(r);
+        }
+        g.count += 1;
+        g.blocked += u64::from(blocked);
+        g.span = (g.span.0.min(ts), g.span.1.max(ts));
+        if detail != u32::MAX {
+            g.details.insert(detail);
+        }
+    }
+
+    /// The evidence of every group's rows, read from `df` in one gather: for each group, its
+    /// evidence references.
+    pub fn finish(self, df: &DataFrame) -> PolarsResult<Vec<(RowGroup<K>, Vec<Evidence>)>> {
+        let all: Vec<usize> = self.groups.iter().flat_map(|g| g.rows.iter().copied()).collect();
+        let picked = Picked::take(df, all, &[], &[])?;
+        let mut at = 0;
+        Ok(self
+            .groups
+            .into_iter()
+            .map(|g| {
+                let ev = picked.evidence[at..at + g.rows.len()].to_vec();
+                at += g.rows.len();
+                (g, ev)
+            })
+            .collect())
+    }
+}
+
+/// An accumulator for a finding about a row group, with who it concerns from row `r`.
+pub fn acc_of(who: &Who, g: &RowGroup<impl Sized>, evidence: Vec<Evidence>, details: Vec<String>) -> Acc {
+    let r = g.first_row;
+    Acc {
+        first: g.span.0,
+        last: g.span.1,
+        count: g.count,
+        blocked: g.blocked,
+        bytes: 0,
+        user: who.person(r).map(str::to_owned),
+        device: who.device(r).map(str::to_owned),
+        ip: who.ip(r).map(str::to_owned),
+        details: details.into_iter().collect(),
+        evidence,
+    }
+}

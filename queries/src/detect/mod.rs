@@ -359,7 +359,7 @@ pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> 
             dest: "host",
             is_client: &client,
         };
-        out.extend(clock.time("usage::detect", || usage::detect(cx, web, &traffic))?);
+        out.extend(clock.time("usage::detect", || usage::detect(cx, web, &traffic, &scan.who, &scan.ts))?);
         out.extend(clock.time("usage::leisure", || usage::leisure(cx, web, &scan))?);
         out.extend(clock.time("coverage::gaps", || coverage::gaps(cx, web, &inputs))?);
         outcome.unmapped_categories = scan.unmapped;
@@ -373,7 +373,9 @@ pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> 
             dest: "dst_ip",
             is_client: &client,
         };
-        out.extend(clock.time("usage::detect", || usage::detect(cx, flow, &traffic))?);
+        let who = events::Who::read(flow, "src_ip")?;
+        let ts = events::times(flow)?;
+        out.extend(clock.time("usage::detect", || usage::detect(cx, flow, &traffic, &who, &ts))?);
         out.extend(clock.time("coverage::gaps", || coverage::gaps(cx, flow, &inputs))?);
         if let Some(web) = &inputs.web {
             out.extend(clock.time("coverage::unfiltered_devices", || coverage::unfiltered_devices(cx, flow, web, inputs.identity.as_ref()))?);

@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use polars::prelude::*;
 
-use super::events::{Grouper, Picked, day_key, finding, numbers, subject, when};
+use super::events::{Grouper, Picked, Who, day_key, finding, numbers, subject, when};
 use crate::context::Context;
 use crate::findings::{Finding, Severity};
 
@@ -28,16 +28,14 @@ pub struct Traffic<'a> {
 type DayKey = (u32, u32, i32);
 
 /// The usage family's findings over an attributed frame.
-pub fn detect(cx: &Context, df: &DataFrame, t: &Traffic) -> PolarsResult<Vec<Finding>> {
+pub fn detect(cx: &Context, df: &DataFrame, t: &Traffic, who: &Who, ts: &[i64]) -> PolarsResult<Vec<Finding>> {
     let (down, up) = (numbers(df, t.down)?, numbers(df, t.up)?);
     let single = cx.limits.single_transfer;
     let big: Vec<usize> = (0..df.height())
         .filter(|&r| down[r] >= single || up[r] >= single)
         .collect();
     // Daily totals need each row's subject and day: read the subject columns as dictionaries.
-    let person = super::events::Dict::read(df, "person")?;
-    let ip = super::events::Dict::read(df, t.ip)?;
-    let ts = super::events::times(df)?;
+    let (person, ip) = (&who.person, &who.ip);
     let client_ip: HashMap<u32, bool> = ip.distinct().map(|(id, name)| (id, (t.is_client)(name))).collect();
     let mut day_of_hour: HashMap<i64, i32> = HashMap::default();
     // Per minute: the local day and whether it is school hours (windows start on any minute).
@@ -224,11 +222,9 @@ pub const LEISURE: [&str; 5] = ["streaming", "games", "music", "social-media", "
 /// Each person's weekly bytes in each leisure category at or over `leisure_weekly_bytes`, as
 /// information for the network manager (evidence: the week's largest requests).
 pub fn leisure(cx: &Context, web: &DataFrame, scan: &super::web::WebScan) -> PolarsResult<Vec<Finding>> {
+    let (ts, person, ip) = (&scan.ts, &scan.who.person, &scan.who.ip);
     let wanted: Vec<u8> = LEISURE.iter().map(|c| super::web::category_index(c)).collect();
     let (down, up) = (numbers(web, "bytes_in")?, numbers(web, "bytes_out")?);
-    let ts = super::events::times(web)?;
-    let person = super::events::Dict::read(web, "person")?;
-    let ip = super::events::Dict::read(web, "client_ip")?;
     let mut week_of_hour: HashMap<i64, String> = HashMap::default();
     // (person, address, category, week) → bytes and rows.
     type WeekKey = (u32, u32, u8, String);

@@ -26,6 +26,10 @@ pub struct WebScan {
     pub action: Vec<u32>,
     /// Vendor category names that map onto none of vigil's, with their row counts.
     pub unmapped: BTreeMap<String, u64>,
+    /// Who each row concerns (the frame must be attributed).
+    pub who: super::events::Who,
+    /// Each row's time, UTC ms.
+    pub ts: Vec<i64>,
 }
 
 /// The index of a vigil category by name.
@@ -119,6 +123,8 @@ impl WebScan {
             category,
             action,
             unmapped,
+            who: super::events::Who::read(df, "client_ip")?,
+            ts: super::events::times(df)?,
         })
     }
 }
