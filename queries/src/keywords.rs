@@ -208,7 +208,11 @@ const fn fold_table(leet: bool) -> [u8; 256] {
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
-        t[b] = if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { b' ' };
+        t[b] = if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            b' '
+        };
         b += 1;
     }
     if leet {
@@ -438,7 +442,15 @@ mod tests {
 
     #[test]
     fn ascii_folding_by_table_matches_folding_by_char() {
-        for text in ["", "a", "Self-Harm!!", "q=3xtr3m1st+recruitment&x=1", "  $$ 0@7 ", "/wiki/World_War_I", "a\tb"] {
+        for text in [
+            "",
+            "a",
+            "Self-Harm!!",
+            "q=3xtr3m1st+recruitment&x=1",
+            "  $$ 0@7 ",
+            "/wiki/World_War_I",
+            "a\tb",
+        ] {
             for leet in [true, false] {
                 let mut by_table = String::new();
                 fold_into(text, leet, &mut by_table);
@@ -446,8 +458,16 @@ mod tests {
                 let mut by_char = String::new();
                 fold_into(&format!("{text}\u{e9}"), leet, &mut by_char);
                 let by_char = by_char.trim_end().trim_end_matches('\u{e9}').trim_end().to_owned() + " ";
-                let by_char = if by_char.trim().is_empty() { " ".to_owned() } else { by_char };
-                let expect = if by_table.trim().is_empty() { " ".to_owned() } else { by_table.clone() };
+                let by_char = if by_char.trim().is_empty() {
+                    " ".to_owned()
+                } else {
+                    by_char
+                };
+                let expect = if by_table.trim().is_empty() {
+                    " ".to_owned()
+                } else {
+                    by_table.clone()
+                };
                 assert_eq!(expect, by_char, "{text:?} leet={leet}");
             }
         }

@@ -63,7 +63,12 @@ pub fn detect(cx: &Context, web: &DataFrame, scan: &WebScan) -> PolarsResult<Vec
     for (g, evidence) in groups.finish(web)? {
         let (rule, _, c, _, exemption) = g.key;
         let cat = category_name(c);
-        let hosts: Vec<String> = g.details.iter().filter_map(|&h| scan.host.name(h)).map(str::to_owned).collect();
+        let hosts: Vec<String> = g
+            .details
+            .iter()
+            .filter_map(|&h| scan.host.name(h))
+            .map(str::to_owned)
+            .collect();
         let acc = acc_of(who, &g, evidence, hosts);
         let who = subject(acc.user.as_deref(), acc.device.as_deref(), acc.ip.as_deref()).to_owned();
         let times = if acc.count == 1 {

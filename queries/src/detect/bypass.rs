@@ -196,7 +196,8 @@ fn block_bursts(cx: &Context, web: &DataFrame, scan: &WebScan) -> PolarsResult<V
             blocked.entry(who.key(r)).or_default().push(r);
         }
     }
-    let mut subjects: Vec<(SubjectKey, Vec<usize>)> = blocked.into_iter().filter(|(_, rows)| rows.len() >= need).collect();
+    let mut subjects: Vec<(SubjectKey, Vec<usize>)> =
+        blocked.into_iter().filter(|(_, rows)| rows.len() >= need).collect();
     subjects.sort_unstable_by_key(|(k, _)| *k);
     let mut groups: RowGroups<(SubjectKey, usize)> = RowGroups::default();
     for (key, mut rows) in subjects {
@@ -223,7 +224,12 @@ fn block_bursts(cx: &Context, web: &DataFrame, scan: &WebScan) -> PolarsResult<V
     }
     let mut out = Vec::new();
     for (g, evidence) in groups.finish(web)? {
-        let hosts: Vec<String> = g.details.iter().filter_map(|&h| scan.host.name(h)).map(str::to_owned).collect();
+        let hosts: Vec<String> = g
+            .details
+            .iter()
+            .filter_map(|&h| scan.host.name(h))
+            .map(str::to_owned)
+            .collect();
         let acc = acc_of(who, &g, evidence, hosts);
         let name = subject(acc.user.as_deref(), acc.device.as_deref(), acc.ip.as_deref()).to_owned();
         let summary = format!(

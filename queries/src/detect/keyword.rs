@@ -29,12 +29,17 @@ pub fn detect_web(cx: &Context, web: &DataFrame) -> PolarsResult<Vec<Finding>> {
     fn value(a: Option<&Utf8ViewArray>, r: usize) -> Option<&str> {
         a.filter(|a| a.is_valid(r)).map(|a| a.value(r))
     }
+    // Each worker remembers the texts it found clean: paths and queries repeat a great deal.
     let hits: Vec<(usize, Vec<crate::keywords::Hit>, bool)> = (0..n)
         .into_par_iter()
         .with_min_len(1 << 14)
-        .filter_map(|r| {
+        .map_init(rustc_hash::FxHashSet::<&str>::default, |clean, r| {
+            if clean.len() > 1 << 16 {
+                clean.clear();
+            }
+            let mut find = |text| find_cached(cx, clean, text);
             if let Some(t) = value(s, r) {
-                let h = cx.keywords.find(t);
+                let h = find(t);
                 if !h.is_empty() {
                     return Some((r, h, true));
                 }
@@ -42,7 +47,7 @@ pub fn detect_web(cx: &Context, web: &DataFrame) -> PolarsResult<Vec<Finding>> {
             // Addresses: the path and the query each (a bare "/" holds no words).
             let mut h = Vec::new();
             for part in [value(p, r).filter(|p| p.len() > 1), value(q, r)].into_iter().flatten() {
-                for hit in cx.keywords.find(part) {
+                for hit in find(part) {
                     if !h.contains(&hit) {
                         h.push(hit);
                     }
@@ -50,6 +55,7 @@ pub fn detect_web(cx: &Context, web: &DataFrame) -> PolarsResult<Vec<Finding>> {
             }
             (!h.is_empty()).then_some((r, h, false))
         })
+        .flatten()
         .collect();
     let rows: Vec<usize> = hits.iter().map(|h| h.0).collect();
     let picked = Picked::take(web, rows, &["person", "device_name", "client_ip", "host"], &[])?;
@@ -83,6 +89,22 @@ pub fn detect_web(cx: &Context, web: &DataFrame) -> PolarsResult<Vec<Finding>> {
         }
     }
     Ok(to_findings(cx, groups, "web"))
+}
+
+/// The terms in `text`, remembering texts without any in `clean`.
+fn find_cached<'a>(
+    cx: &Context,
+    clean: &mut rustc_hash::FxHashSet<&'a str>,
+    text: &'a str,
+) -> Vec<crate::keywords::Hit> {
+    if clean.contains(text) {
+        return Vec::new();
+    }
+    let h = cx.keywords.find(text);
+    if h.is_empty() {
+        clean.insert(text);
+    }
+    h
 }
 
 /// The keyword family's findings over mail subjects (the sender is the person).

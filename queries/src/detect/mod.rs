@@ -300,6 +300,13 @@ pub struct Outcome {
     pub timings: Vec<(&'static str, f64)>,
 }
 
+/// Runs `f`, returning its result and how long it took.
+fn timed<T>(name: &'static str, f: impl FnOnce() -> T) -> (T, (&'static str, f64)) {
+    let started = std::time::Instant::now();
+    let out = f();
+    (out, (name, started.elapsed().as_secs_f64()))
+}
+
 /// Stage timings.
 #[derive(Default)]
 struct Clock(Vec<(&'static str, f64)>);
@@ -349,9 +356,6 @@ pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> 
     };
     if let Some(web) = &inputs.web {
         let scan = clock.time("web scan", || web::WebScan::new(cx, web))?;
-        out.extend(clock.time("breach::detect", || breach::detect(cx, web, &scan))?);
-        out.extend(clock.time("bypass::detect_web", || bypass::detect_web(cx, web, &scan))?);
-        out.extend(clock.time("keyword::detect_web", || keyword::detect_web(cx, web))?);
         let traffic = usage::Traffic {
             ip: "client_ip",
             down: "bytes_in",
@@ -359,9 +363,31 @@ pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> 
             dest: "host",
             is_client: &client,
         };
-        out.extend(clock.time("usage::detect", || usage::detect(cx, web, &traffic, &scan.who, &scan.ts))?);
-        out.extend(clock.time("usage::leisure", || usage::leisure(cx, web, &scan))?);
-        out.extend(clock.time("coverage::gaps", || coverage::gaps(cx, web, &inputs))?);
+        // The families are independent and mostly single-threaded: two at a time.
+        let ((a, b), (c, d, e)) = clock.time("web families (in parallel)", || {
+            rayon::join(
+                || {
+                    rayon::join(
+                        || timed("breach::detect", || breach::detect(cx, web, &scan)),
+                        || timed("bypass::detect_web", || bypass::detect_web(cx, web, &scan)),
+                    )
+                },
+                || {
+                    (
+                        timed("usage::detect", || {
+                            usage::detect(cx, web, &traffic, &scan.who, &scan.ts)
+                        }),
+                        timed("usage::leisure", || usage::leisure(cx, web, &scan)),
+                        timed("coverage::gaps", || coverage::gaps(cx, web, &inputs)),
+                    )
+                },
+            )
+        });
+        for (found, (stage, secs)) in [a, b, c, d, e] {
+            clock.0.push((stage, secs));
+            out.extend(found?);
+        }
+        out.extend(clock.time("keyword::detect_web", || keyword::detect_web(cx, web))?);
         outcome.unmapped_categories = scan.unmapped;
     }
     if let Some(flow) = &inputs.flow {
@@ -378,7 +404,9 @@ pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> 
         out.extend(clock.time("usage::detect", || usage::detect(cx, flow, &traffic, &who, &ts))?);
         out.extend(clock.time("coverage::gaps", || coverage::gaps(cx, flow, &inputs))?);
         if let Some(web) = &inputs.web {
-            out.extend(clock.time("coverage::unfiltered_devices", || coverage::unfiltered_devices(cx, flow, web, inputs.identity.as_ref()))?);
+            out.extend(clock.time("coverage::unfiltered_devices", || {
+                coverage::unfiltered_devices(cx, flow, web, inputs.identity.as_ref())
+            })?);
         }
     }
     if let Some(mail) = &inputs.mail {

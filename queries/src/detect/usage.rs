@@ -21,7 +21,7 @@ pub struct Traffic<'a> {
     /// A description of the destination (host or address).
     pub dest: &'a str,
     /// Whether a row is a client's (not the proxy's or a server's own traffic).
-    pub is_client: &'a dyn Fn(&str) -> bool,
+    pub is_client: &'a (dyn Fn(&str) -> bool + Sync),
 }
 
 /// A person (or, with no person, an address) and a day: (person id, address id, days from CE).
@@ -36,7 +36,14 @@ pub fn detect(cx: &Context, df: &DataFrame, t: &Traffic, who: &Who, ts: &[i64]) 
         .collect();
     // Daily totals need each row's subject and day: read the subject columns as dictionaries.
     let (person, ip) = (&who.person, &who.ip);
-    let client_ip: HashMap<u32, bool> = ip.distinct().map(|(id, name)| (id, (t.is_client)(name))).collect();
+    // Per address id: a client of the school (not the proxy's or a server's own traffic).
+    let mut client_ip = vec![false; ip.distinct().map(|(id, _)| id as usize + 1).max().unwrap_or(0)];
+    for (id, name) in ip.distinct() {
+        client_ip[id as usize] = (t.is_client)(name);
+    }
+    let is_client = |id: u32| client_ip.get(id as usize).copied().unwrap_or(false);
+    let mut clock = super::events::LocalCache::default();
+    let mut last_minute: (i64, (i32, bool)) = (i64::MIN, (0, false));
     let mut day_of_hour: HashMap<i64, i32> = HashMap::default();
     // Per minute: the local day and whether it is school hours (windows start on any minute).
     let mut minute_info: HashMap<i64, (i32, bool)> = HashMap::default();
@@ -45,15 +52,26 @@ pub fn detect(cx: &Context, df: &DataFrame, t: &Traffic, who: &Who, ts: &[i64]) 
     let mut school_bytes: HashMap<DayKey, (u64, i64, i64)> = HashMap::default();
     let mut school_total: HashMap<i32, u64> = HashMap::default();
     for r in 0..df.height() {
-        if !client_ip.get(&ip.ids[r]).copied().unwrap_or(false) {
+        if !is_client(ip.ids[r]) {
             continue;
         }
         let minute = ts[r].div_euclid(60_000);
-        let (day, in_school) = *minute_info.entry(minute).or_insert_with(|| {
-            use chrono::Datelike;
-            let at = cx.local(minute * 60_000);
-            (at.date.num_days_from_ce(), cx.school_hours(at))
-        });
+        let (day, in_school) = if last_minute.0 == minute {
+            last_minute.1
+        } else {
+            let v = match minute_info.get(&minute) {
+                Some(&v) => v,
+                None => {
+                    use chrono::Datelike;
+                    let at = clock.at(cx, ts[r]);
+                    let v = (at.date.num_days_from_ce(), cx.school_hours(at));
+                    minute_info.insert(minute, v);
+                    v
+                }
+            };
+            last_minute = (minute, v);
+            v
+        };
         day_of_hour.entry(ts[r].div_euclid(3_600_000)).or_insert(day);
         let key = if person.ids[r] != u32::MAX {
             (person.ids[r], u32::MAX, day)
@@ -153,7 +171,7 @@ pub fn detect(cx: &Context, df: &DataFrame, t: &Traffic, who: &Who, ts: &[i64]) 
         let mut rows_of: Vec<Vec<usize>> = vec![Vec::new(); over.len()];
         #[allow(clippy::needless_range_loop)] // several columns indexed by the same row
         for r in 0..df.height() {
-            if !client_ip.get(&ip.ids[r]).copied().unwrap_or(false) {
+            if !is_client(ip.ids[r]) {
                 continue;
             }
             let day = day_of_hour.get(&ts[r].div_euclid(3_600_000)).copied().unwrap_or(0);

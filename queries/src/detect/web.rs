@@ -72,12 +72,14 @@ impl WebScan {
                 .collect(),
             Err(_) => vec![Action::Allowed as u32; df.height()],
         };
-        let by_vendor: HashMap<u32, u8> = vendor
-            .distinct()
-            .map(|(id, name)| (id, cx.categories.alias(name).map_or(NONE, category_index)))
-            .collect();
-        let mut by_host: HashMap<u32, u8> = HashMap::default();
-        let mut with_urls: HashMap<u32, ()> = HashMap::default();
+        // Per dictionary id (ids are dense): the vendor category's and the host's category.
+        let slots = |d: &super::events::Dict| d.distinct().map(|(id, _)| id as usize + 1).max().unwrap_or(0);
+        let mut by_vendor = vec![NONE; slots(&vendor)];
+        for (id, name) in vendor.distinct() {
+            by_vendor[id as usize] = cx.categories.alias(name).map_or(NONE, category_index);
+        }
+        let mut by_host = vec![NONE; slots(&host)];
+        let mut with_urls = vec![false; slots(&host)];
         for (id, name) in host.distinct() {
             let listed = cx.categories.of_host(name, None).map_or(NONE, category_index);
             let named = if listed == NONE && crate::lists::looks_like_bypass(name) {
@@ -85,38 +87,36 @@ impl WebScan {
             } else {
                 listed
             };
-            by_host.insert(id, named);
-            if cx.categories.has_urls(name) {
-                with_urls.insert(id, ());
-            }
+            by_host[id as usize] = named;
+            with_urls[id as usize] = cx.categories.has_urls(name);
         }
-        let paths = if with_urls.is_empty() {
+        let paths = if !with_urls.contains(&true) {
             None
         } else {
             Some(df.column("path")?.cast(&DataType::String)?)
         };
-        let mut unmapped: BTreeMap<String, u64> = BTreeMap::new();
+        let mut unmapped_ids: HashMap<u32, u64> = HashMap::default();
         let mut category = Vec::with_capacity(df.height());
         for (row, (&h, &v)) in host.ids.iter().zip(&vendor.ids).enumerate() {
-            let from_vendor = if v == u32::MAX {
-                NONE
-            } else {
-                by_vendor.get(&v).copied().unwrap_or(NONE)
-            };
+            let from_vendor = by_vendor.get(v as usize).copied().unwrap_or(NONE);
             if v != u32::MAX && from_vendor == NONE {
-                *unmapped.entry(vendor.name(v).unwrap_or("").to_owned()).or_default() += 1;
+                *unmapped_ids.entry(v).or_default() += 1;
             }
             let c = if from_vendor != NONE {
                 from_vendor
-            } else if with_urls.contains_key(&h) {
+            } else if with_urls.get(h as usize).copied().unwrap_or(false) {
                 let path = paths.as_ref().and_then(|p| p.str().ok().and_then(|s| s.get(row)));
                 host.name(h)
                     .and_then(|name| cx.categories.of_host(name, path))
                     .map_or(NONE, category_index)
             } else {
-                by_host.get(&h).copied().unwrap_or(NONE)
+                by_host.get(h as usize).copied().unwrap_or(NONE)
             };
             category.push(c);
+        }
+        let mut unmapped: BTreeMap<String, u64> = BTreeMap::new();
+        for (id, n) in unmapped_ids {
+            *unmapped.entry(vendor.name(id).unwrap_or("").to_owned()).or_default() += n;
         }
         Ok(WebScan {
             host,
