@@ -26,6 +26,7 @@ pub fn detect(cx: &Context, web: &DataFrame, scan: &WebScan) -> PolarsResult<Vec
     let mut clock = LocalCache::default();
     // (rule, subject, category, period, exemption) → rows.
     let mut groups: RowGroups<(&'static str, SubjectKey, u8, i32, Option<usize>)> = RowGroups::default();
+    #[allow(clippy::needless_range_loop)] // the scan's columns and `ts` indexed by the same row
     for r in 0..scan.category.len() {
         let c = scan.category[r];
         if !graded[usize::from(c)] || is_auth_challenge(scan.action[r]) {
