@@ -156,12 +156,40 @@ pub fn attribute(
         joined.take(&IdxCa::from_vec("inverse".into(), inverse))?
     };
     let mut df = events;
-    df.with_column(joined.column("bound_user")?.clone())?;
+    let own = user_col
+        .and_then(|c| df.column(c).ok())
+        .filter(|c| c.dtype() == &user_dtype)
+        .cloned();
     df.with_column(joined.column("device_name")?.clone())?;
-    df.lazy()
-        .with_columns([own_user.fill_null(col("bound_user")).alias("person")])
-        .drop(by_name(["bound_user"], true, false))
-        .collect()
+    match own {
+        // The usual case: the events' own users are categorical, and the bound users were cast
+        // into the same dictionary: the person is the own id, else the bound id.
+        Some(own) => {
+            let own = own.to_physical_repr();
+            let bound = joined.column("bound_user")?.to_physical_repr();
+            let ids: UInt32Chunked = own
+                .u32()?
+                .iter()
+                .zip(bound.u32()?.iter())
+                .map(|(a, b)| a.or(b))
+                .collect();
+            // SAFETY: both ids index `user_dtype`'s mapping: the own ids are the column's, and
+            // the bound users were cast into that dtype before the join; the physical type is
+            // the U32 of vigil's categoricals.
+            let person = unsafe {
+                Categorical32Chunked::from_cats_and_dtype_unchecked(ids.with_name("person".into()), user_dtype)
+            };
+            df.with_column(person.into_series().into_column())?;
+            Ok(df)
+        }
+        None => {
+            df.with_column(joined.column("bound_user")?.clone())?;
+            df.lazy()
+                .with_columns([own_user.fill_null(col("bound_user")).alias("person")])
+                .drop(by_name(["bound_user"], true, false))
+                .collect()
+        }
+    }
 }
 
 /// The share of rows of a frame with a `person`, per source index: `(source, attributed, rows)`.
