@@ -364,12 +364,13 @@ pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> 
             is_client: &client,
         };
         // The families are independent and mostly single-threaded: two at a time.
-        let ((a, b), (c, d, e)) = clock.time("web families (in parallel)", || {
+        let ((a, b, e), (c, d)) = clock.time("web families (in parallel)", || {
             rayon::join(
                 || {
-                    rayon::join(
-                        || timed("breach::detect", || breach::detect(cx, web, &scan)),
-                        || timed("bypass::detect_web", || bypass::detect_web(cx, web, &scan)),
+                    (
+                        timed("breach::detect", || breach::detect(cx, web, &scan)),
+                        timed("bypass::detect_web", || bypass::detect_web(cx, web, &scan)),
+                        timed("coverage::gaps", || coverage::gaps(cx, web, &inputs)),
                     )
                 },
                 || {
@@ -378,7 +379,6 @@ pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> 
                             usage::detect(cx, web, &traffic, &scan.who, &scan.ts)
                         }),
                         timed("usage::leisure", || usage::leisure(cx, web, &scan)),
-                        timed("coverage::gaps", || coverage::gaps(cx, web, &inputs)),
                     )
                 },
             )
