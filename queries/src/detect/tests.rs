@@ -866,3 +866,99 @@ fn weekly_leisure_volumes() {
         [("20ann".to_owned(), Severity::Info, 2)]
     );
 }
+
+#[test]
+fn every_keyword_list_with_its_severity_and_the_schools_own() {
+    let search = |at: &str, user: &str, q: &str| {
+        squid(
+            at,
+            PUPIL_IP,
+            user,
+            "GET",
+            &format!("https://www.google.com/search?q={q}"),
+            false,
+            50000,
+        )
+    };
+    let log = [
+        search("2026-11-17T10:00:00Z", "20ann", "send+nudes+for+money"),
+        search("2026-11-17T10:01:00Z", "20bob", "where+to+buy+a+zombie+knife"),
+        search("2026-11-17T10:02:00Z", "20cat", "how+to+get+weed+near+school"),
+        search("2026-11-17T10:03:00Z", "20dan", "everyone+hates+you"),
+        search("2026-11-17T10:04:00Z", "20eve", "kestrel+fight+club+meetup"),
+    ]
+    .concat();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let list = dir.path().join("local.txt");
+    std::fs::write(&list, "# the school's own terms\nfight club*\n").expect("write");
+    let local = format!(
+        "# files = [{{ path = \"keywords/local.txt\", list = \"prevent\" }}]\nfiles = [{{ path = \"{}\", severity = \"high\" }}]",
+        list.display()
+    );
+    let f = findings_with(
+        &[("access.log", log)],
+        &[],
+        &[
+            (
+                "# files = [{ path = \"keywords/local.txt\", list = \"prevent\" }]",
+                local.as_str(),
+            ),
+            (
+                "severity = { prevent = \"critical\", self-harm = \"critical\" }",
+                "severity = { bullying = \"off\" }",
+            ),
+        ],
+    );
+    assert_eq!(
+        of(&f, "keyword.exploitation"),
+        [("20ann".to_owned(), Severity::High, 1)]
+    );
+    assert_eq!(of(&f, "keyword.weapons"), [("20bob".to_owned(), Severity::High, 1)]);
+    assert_eq!(of(&f, "keyword.drugs"), [("20cat".to_owned(), Severity::Medium, 1)]);
+    assert!(of(&f, "keyword.bullying").is_empty(), "the bullying list is off");
+    assert_eq!(of(&f, "keyword.custom"), [("20eve".to_owned(), Severity::High, 1)]);
+}
+
+#[test]
+fn tor_gateways_on_the_web_and_unidentified_traffic() {
+    let log = [
+        squid(
+            "2026-11-17T10:00:00Z",
+            PUPIL_IP,
+            "20ann",
+            "CONNECT",
+            "www.torproject.org:443",
+            true,
+            3900,
+        ),
+        // Most requests of this log name nobody, and no identity source covers their addresses.
+        squid(
+            "2026-11-17T10:01:00Z",
+            "10.40.20.50",
+            "",
+            "GET",
+            "http://www.bbc.co.uk/news",
+            false,
+            1000,
+        ),
+        squid(
+            "2026-11-17T10:02:00Z",
+            "10.40.20.51",
+            "",
+            "GET",
+            "http://www.bbc.co.uk/news",
+            false,
+            1000,
+        ),
+    ]
+    .concat();
+    let f = findings(&[("access.log", log)]);
+    assert_eq!(of(&f, "bypass.tor"), [("20ann".to_owned(), Severity::High, 1)]);
+    let unidentified: Vec<&Finding> = f.iter().filter(|x| x.rule == "coverage.unidentified").collect();
+    assert_eq!(unidentified.len(), 1, "{f:#?}");
+    assert!(
+        unidentified[0].summary.contains("2 of 3 requests"),
+        "{}",
+        unidentified[0].summary
+    );
+}
