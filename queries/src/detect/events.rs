@@ -313,6 +313,30 @@ pub fn when(cx: &Context, first: i64, last: i64) -> String {
     }
 }
 
+/// `Mon 16 Nov` in the school's zone.
+fn day(cx: &Context, ts: i64) -> String {
+    cx.local(ts).date.format("%a %-d %b").to_string()
+}
+
+/// `13:05` in the school's zone.
+fn clock(cx: &Context, ts: i64) -> String {
+    let m = cx.local(ts).minute;
+    format!("{:02}:{:02}", m / 60, m % 60)
+}
+
+/// `on Tue 17 Nov at 13:12`, `on Tue 17 Nov between 13:12 and 13:43`, or `between Mon 16 Nov
+/// and Fri 20 Nov`.
+pub fn when_phrase(cx: &Context, (first, last): (i64, i64)) -> String {
+    let (d1, d2) = (day(cx, first), day(cx, last));
+    if d1 != d2 {
+        format!("between {d1} and {d2}")
+    } else if clock(cx, first) == clock(cx, last) {
+        format!("on {d1} at {}", clock(cx, first))
+    } else {
+        format!("on {d1} between {} and {}", clock(cx, first), clock(cx, last))
+    }
+}
+
 /// The local day of `ts` as a key part.
 pub fn day_key(cx: &Context, ts: i64) -> String {
     cx.local(ts).date.to_string()

@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate};
 use polars::prelude::{ChunkAgg, DataFrame, DataType, PolarsResult};
 
+use super::events::when_phrase as when;
 use super::{Inputs, Rows};
 use crate::context::Context;
 use crate::findings::{Evidence, Finding, Severity};
@@ -401,29 +402,6 @@ fn pounds(pence: u64) -> String {
         grouped.push(c);
     }
     format!("£{grouped}.{:02}", pence % 100)
-}
-
-/// `Mon 16 Nov` in the school's zone.
-fn day(cx: &Context, ts: i64) -> String {
-    cx.local(ts).date.format("%a %-d %b").to_string()
-}
-
-/// `13:05` in the school's zone.
-fn clock(cx: &Context, ts: i64) -> String {
-    let m = cx.local(ts).minute;
-    format!("{:02}:{:02}", m / 60, m % 60)
-}
-
-/// `on Wed 18 Nov between 11:04 and 11:13`, or `between Mon 16 Nov and Fri 20 Nov`.
-fn when(cx: &Context, (first, last): (i64, i64)) -> String {
-    let (d1, d2) = (day(cx, first), day(cx, last));
-    if d1 != d2 {
-        format!("between {d1} and {d2}")
-    } else if clock(cx, first) == clock(cx, last) {
-        format!("on {d1} at {}", clock(cx, first))
-    } else {
-        format!("on {d1} between {} and {}", clock(cx, first), clock(cx, last))
-    }
 }
 
 /// `a, b and c`, or `a, b, c and 4 more`.
