@@ -37,6 +37,26 @@ pub enum MailStatus {
 }
 
 impl MailStatus {
+    /// Every status.
+    pub const ALL: [MailStatus; 11] = [
+        MailStatus::Received,
+        MailStatus::Sent,
+        MailStatus::Deferred,
+        MailStatus::Bounced,
+        MailStatus::Rejected,
+        MailStatus::Expired,
+        MailStatus::Held,
+        MailStatus::Discarded,
+        MailStatus::RejectWarning,
+        MailStatus::Pending,
+        MailStatus::Expanded,
+    ];
+
+    /// The status a frame names (`"sent"`), if any.
+    pub fn from_name(name: &str) -> Option<MailStatus> {
+        MailStatus::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     /// The name used in frames and exports.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -10,6 +10,8 @@ use std::collections::{HashMap, HashSet};
 
 use polars::prelude::{DataFrame, PolarsResult};
 
+use vigil_parsers::mail::MailStatus;
+
 use super::events::when_phrase as when;
 use super::{Inputs, Rows};
 use crate::context::Context;
@@ -45,60 +47,45 @@ pub fn detect(cx: &Context, inputs: &Inputs) -> PolarsResult<Vec<Finding>> {
     Ok(out)
 }
 
-/// What happened to a row's message (the frame's `status` names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
-    Received,
-    Sent,
-    Deferred,
-    Bounced,
-    Rejected,
-    Expired,
-    Held,
-    Discarded,
-    RejectWarning,
-    Pending,
-    Expanded,
-    Unknown,
+/// What happened to a row's message; `None` for a status the frame names that vigil does not.
+type Status = Option<MailStatus>;
+
+/// The outcomes the rules ask about.
+trait Outcome {
+    /// The message did not reach this recipient and will not (refused, bounced, expired).
+    fn failed(self) -> bool;
+    /// The message reached (or is on its way to) the recipient's mailbox.
+    fn reached(self) -> bool;
+    /// The message left (or tried to leave) towards this recipient: anything but a refusal at
+    /// the door or a drop.
+    fn went_out(self) -> bool;
 }
 
-impl Status {
-    fn parse(s: Option<&str>) -> Status {
-        match s.unwrap_or("") {
-            "received" => Status::Received,
-            "sent" => Status::Sent,
-            "deferred" => Status::Deferred,
-            "bounced" => Status::Bounced,
-            "rejected" => Status::Rejected,
-            "expired" => Status::Expired,
-            "held" => Status::Held,
-            "discarded" => Status::Discarded,
-            "reject-warning" => Status::RejectWarning,
-            "pending" => Status::Pending,
-            "expanded" => Status::Expanded,
-            _ => Status::Unknown,
-        }
-    }
-
-    /// The message did not reach this recipient and will not (refused, bounced, expired).
+impl Outcome for Status {
     fn failed(self) -> bool {
-        matches!(self, Status::Rejected | Status::Bounced | Status::Expired)
-    }
-
-    /// The message reached (or is on its way to) the recipient's mailbox.
-    fn reached(self) -> bool {
         matches!(
             self,
-            Status::Sent | Status::Deferred | Status::Pending | Status::RejectWarning | Status::Unknown
+            Some(MailStatus::Rejected | MailStatus::Bounced | MailStatus::Expired)
         )
     }
 
-    /// The message left (or tried to leave) towards this recipient: anything but a refusal at
-    /// the door or a drop.
+    fn reached(self) -> bool {
+        matches!(
+            self,
+            Some(MailStatus::Sent | MailStatus::Deferred | MailStatus::Pending | MailStatus::RejectWarning) | None
+        )
+    }
+
     fn went_out(self) -> bool {
         !matches!(
             self,
-            Status::Received | Status::Rejected | Status::Discarded | Status::Held | Status::Expanded
+            Some(
+                MailStatus::Received
+                    | MailStatus::Rejected
+                    | MailStatus::Discarded
+                    | MailStatus::Held
+                    | MailStatus::Expanded
+            )
         )
     }
 }
@@ -141,7 +128,11 @@ impl MailRows {
             .into_iter()
             .map(|s| s.map(|s| s.trim().to_owned()).unwrap_or_default())
             .collect();
-        let status: Vec<Status> = r.text("status")?.iter().map(|s| Status::parse(s.as_deref())).collect();
+        let status: Vec<Status> = r
+            .text("status")?
+            .iter()
+            .map(|s| s.as_deref().and_then(MailStatus::from_name))
+            .collect();
         let size = r.num("size")?;
         let client_ip = r.text("client_ip")?;
         let message_id = r.text("message_id")?;
@@ -190,7 +181,7 @@ impl MailRows {
 
     /// A row naming a recipient and what happened to it (not a `received` row).
     fn recipient_row(&self, i: usize) -> bool {
-        !self.to[i].is_empty() && self.status[i] != Status::Received
+        !self.to[i].is_empty() && self.status[i] != Some(MailStatus::Received)
     }
 
     /// A recipient outside the school (an address, not of a school domain).
@@ -342,7 +333,7 @@ fn mass_mailing(cx: &Context, m: &MailRows, out: &mut Vec<Finding>) -> HashSet<u
         let recipient_rows: Vec<usize> = rows.iter().copied().filter(|&i| m.recipient_row(i)).collect();
         let recipients: HashSet<&str> = recipient_rows
             .iter()
-            .filter(|&&i| m.status[i] != Status::Expanded)
+            .filter(|&&i| m.status[i] != Some(MailStatus::Expanded))
             .map(|&i| m.to[i].as_str())
             .collect();
         if recipients.len() < threshold {
@@ -350,7 +341,9 @@ fn mass_mailing(cx: &Context, m: &MailRows, out: &mut Vec<Finding>) -> HashSet<u
         }
         let Some(sender) = m.sender_of(msg) else { continue };
         reported.insert(msg);
-        let expanded = recipient_rows.iter().any(|&i| m.status[i] == Status::Expanded);
+        let expanded = recipient_rows
+            .iter()
+            .any(|&i| m.status[i] == Some(MailStatus::Expanded));
         let internal_only = m.from_account[sender]
             .as_deref()
             .is_some_and(|a| cx.internal_only.iter().any(|g| cx.in_group(g, Some(a), None)));
@@ -398,7 +391,7 @@ fn chain_mailing(cx: &Context, m: &MailRows, reported: &HashSet<usize>, out: &mu
     for &i in &m.order {
         if m.from_account[i].is_none()
             || !m.recipient_row(i)
-            || m.status[i] == Status::Expanded
+            || m.status[i] == Some(MailStatus::Expanded)
             || reported.contains(&m.message[i])
         {
             continue;
@@ -534,7 +527,7 @@ fn pupil_external(cx: &Context, m: &MailRows, out: &mut Vec<Finding>) {
         let Some(acct) = m.from_account[i].as_deref() else {
             continue;
         };
-        if !m.recipient_row(i) || !m.external_to(i) || m.status[i] == Status::Expanded {
+        if !m.recipient_row(i) || !m.external_to(i) || m.status[i] == Some(MailStatus::Expanded) {
             continue;
         }
         let group = *group_of.entry(acct).or_insert_with(|| {
@@ -596,7 +589,7 @@ fn reject_rate(cx: &Context, m: &MailRows, out: &mut Vec<Finding>) {
     let mut senders = Vec::new();
     for &i in &m.order {
         let status = m.status[i];
-        if m.from[i].is_empty() || matches!(status, Status::Received | Status::Expanded) {
+        if m.from[i].is_empty() || matches!(status, Some(MailStatus::Received | MailStatus::Expanded)) {
             continue;
         }
         let entry = by_sender.entry(m.from[i].as_str()).or_insert_with(|| {
