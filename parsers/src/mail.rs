@@ -201,3 +201,16 @@ impl MailEvent<'_> {
         b.num(c::DONE, Some(u64::from(self.done)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_names_round_trip() {
+        for s in MailStatus::ALL {
+            assert_eq!(MailStatus::from_name(s.as_str()), Some(s));
+        }
+        assert_eq!(MailStatus::from_name("lost"), None);
+    }
+}
