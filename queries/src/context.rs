@@ -391,27 +391,13 @@ impl Context {
             reject_rate: policy.mail.reject_rate.unwrap_or(0.5),
             expiring_days,
         };
-        let nets = |list: &[String], key: &str, problem: &mut dyn FnMut(&str, String)| -> Vec<Subnet> {
-            list.iter()
-                .filter_map(|s| {
-                    let n = Subnet::parse(s);
-                    if n.is_none() {
-                        problem(key, format!("`{s}` is not an address or subnet"));
-                    }
-                    n
-                })
-                .collect()
-        };
-        let resolvers = nets(&policy.network.resolvers, "network.resolvers", &mut problem);
-        let proxies = nets(&policy.network.proxies, "network.proxies", &mut problem);
-        let not_filtered = nets(&policy.network.not_filtered, "network.not-filtered", &mut problem);
-        let mut clients = nets(&policy.network.clients, "network.clients", &mut problem);
+        // Addresses, groups and severities were checked with their lines by `Policy::check`.
+        let nets = |list: &[String]| -> Vec<Subnet> { list.iter().filter_map(|s| Subnet::parse(s)).collect() };
+        let resolvers = nets(&policy.network.resolvers);
+        let proxies = nets(&policy.network.proxies);
+        let not_filtered = nets(&policy.network.not_filtered);
+        let mut clients = nets(&policy.network.clients);
         clients.extend(groups.iter().flat_map(|g| g.subnets.iter().copied()));
-        for g in &policy.mail.internal_only {
-            if !policy.groups.contains_key(g) {
-                problem("mail.internal-only", format!("group `{g}` is not defined in [groups]"));
-            }
-        }
         let aliases: Vec<(String, String)> = policy
             .lists
             .aliases
@@ -617,22 +603,6 @@ type TermList = (String, Severity, Vec<String>);
 fn keyword_lists(policy: &Policy, base: &Path) -> Result<Vec<TermList>, Vec<(String, String)>> {
     let mut problems = Vec::new();
     let mut lists: Vec<TermList> = Vec::new();
-    for (name, sev) in &policy.keywords.severity {
-        if !keywords::BUILT_IN.iter().any(|b| b.name == name) {
-            problems.push((
-                format!("keywords.severity.{name}"),
-                format!(
-                    "no built-in list `{name}` (lists: {})",
-                    keywords::BUILT_IN.iter().map(|b| b.name).collect::<Vec<_>>().join(", ")
-                ),
-            ));
-        } else if sev != "off" && Severity::parse(sev).is_none() {
-            problems.push((
-                format!("keywords.severity.{name}"),
-                format!("`{sev}` is not a severity (critical, high, medium, low, info) or \"off\""),
-            ));
-        }
-    }
     for b in keywords::BUILT_IN {
         match policy.keywords.severity.get(b.name).map(String::as_str) {
             Some("off") => continue,

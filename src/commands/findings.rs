@@ -270,7 +270,7 @@ pub fn timeline(args: &TimelineArgs) -> Result<Outcome> {
     super::warn_sources(&ingest);
     let outcome = super::outcome_of(&ingest);
     let inputs = Inputs::from_ingest(ingest, cx.tz)?;
-    let (_, inputs) = detect::run(&cx, inputs)?;
+    let inputs = detect::attribute(inputs)?;
     let who = args.user.to_ascii_lowercase();
     let mut events: Vec<(i64, &'static str, u32, u64, String)> = Vec::new();
     let matches = |v: &Option<String>| v.as_deref().is_some_and(|v| v.eq_ignore_ascii_case(&who));

@@ -9,22 +9,29 @@ use serde_json::Value;
 
 use crate::support::{json, vigil};
 
-fn sample_findings() -> Vec<Value> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+/// `vigil findings --policy sample-policy/policy.toml ARGS… sample-logs`, checked to succeed.
+fn findings_on_sample(args: &[&str]) -> std::process::Output {
+    let mut all = vec!["findings", "--policy", "sample-policy/policy.toml"];
+    all.extend_from_slice(args);
+    all.push("sample-logs");
     let out = vigil()
-        .current_dir(root)
-        .args([
-            "findings",
-            "--policy",
-            "sample-policy/policy.toml",
-            "--output",
-            "json",
-            "sample-logs",
-        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(&all)
         .output()
         .expect("run vigil");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    json(&out).as_array().expect("an array").clone()
+    out
+}
+
+/// The sample week's findings as JSON, filtered by `args`.
+fn sample_findings_with(args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["--output", "json"];
+    all.extend_from_slice(args);
+    json(&findings_on_sample(&all)).as_array().expect("an array").clone()
+}
+
+fn sample_findings() -> Vec<Value> {
+    sample_findings_with(&[])
 }
 
 fn ms(rfc3339: &str) -> i64 {
@@ -102,14 +109,7 @@ fn every_planted_incident_is_found_and_nothing_else_is_high() {
 #[test]
 fn filters_narrow_the_findings() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let run = |args: &[&str]| -> Vec<Value> {
-        let mut all = vec!["findings", "--policy", "sample-policy/policy.toml", "--output", "json"];
-        all.extend_from_slice(args);
-        all.push("sample-logs");
-        let out = vigil().current_dir(root).args(&all).output().expect("run");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        json(&out).as_array().expect("array").clone()
-    };
+    let run = sample_findings_with;
     let high = run(&["--severity", "high"]);
     assert_eq!(high.len(), 9, "the nine high and critical incidents");
     assert!(
@@ -144,20 +144,7 @@ fn filters_narrow_the_findings() {
         "{users:?}"
     );
     // CSV: a header and one row per finding, evidence as file:line.
-    let out = vigil()
-        .current_dir(root)
-        .args([
-            "findings",
-            "--policy",
-            "sample-policy/policy.toml",
-            "--output",
-            "csv",
-            "--rule",
-            "keyword.*",
-            "sample-logs",
-        ])
-        .output()
-        .expect("run");
+    let out = findings_on_sample(&["--output", "csv", "--rule", "keyword.*"]);
     let text = String::from_utf8(out.stdout).expect("utf8");
     let mut lines = text.lines();
     assert_eq!(

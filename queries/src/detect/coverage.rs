@@ -96,13 +96,25 @@ pub fn unfiltered_devices(
             rows.time("ts")?,
             rows.evidence()?,
         );
+        // Lease rows by address, read once for all the devices found.
+        let mut leases: HashMap<&str, Vec<usize>> = HashMap::default();
+        for r in 0..id.height() {
+            if let (Some(ip), Some("bind"), Some(_)) = (ips[r].as_deref(), events[r].as_deref(), devices[r].as_deref())
+            {
+                leases.entry(ip).or_default().push(r);
+            }
+        }
         for (_, acc) in groups.groups.iter_mut() {
-            for r in 0..id.height() {
-                let same = ips[r].as_deref() == acc.ip.as_deref()
-                    && (acc.device.is_none()
-                        || devices[r].as_deref().map(str::to_ascii_lowercase)
-                            == acc.device.as_deref().map(str::to_ascii_lowercase));
-                if same && events[r].as_deref() == Some("bind") && devices[r].is_some() {
+            let rows = acc
+                .ip
+                .as_deref()
+                .and_then(|ip| leases.get(ip))
+                .map_or(&[][..], Vec::as_slice);
+            for &r in rows {
+                let same_device = acc.device.is_none()
+                    || devices[r].as_deref().map(str::to_ascii_lowercase)
+                        == acc.device.as_deref().map(str::to_ascii_lowercase);
+                if same_device {
                     let t = ts[r].unwrap_or(0);
                     acc.first = acc.first.min(t);
                     acc.last = acc.last.max(t);

@@ -88,7 +88,7 @@ pub fn detect_web(cx: &Context, web: &DataFrame) -> PolarsResult<Vec<Finding>> {
             acc.details.insert(format!("\"{}\" in {place}", hit.term));
         }
     }
-    Ok(to_findings(cx, groups, "web"))
+    Ok(to_findings(cx, groups))
 }
 
 /// The terms in `text`, remembering texts without any in `clean`.
@@ -152,10 +152,10 @@ pub fn detect_mail(cx: &Context, mail: &DataFrame) -> PolarsResult<Vec<Finding>>
             acc.details.insert(format!("\"{}\" in a mail subject", hit.term));
         }
     }
-    Ok(to_findings(cx, groups, "mail"))
+    Ok(to_findings(cx, groups))
 }
 
-fn to_findings(cx: &Context, groups: Grouper, _origin: &str) -> Vec<Finding> {
+fn to_findings(cx: &Context, groups: Grouper) -> Vec<Finding> {
     groups
         .groups
         .into_iter()

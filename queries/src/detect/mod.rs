@@ -300,6 +300,29 @@ pub struct Outcome {
     pub timings: Vec<(&'static str, f64)>,
 }
 
+/// Adds `person` and `device_name` to the web and firewall frames (see [`crate::attribute`]).
+pub fn attribute(mut inputs: Inputs) -> PolarsResult<Inputs> {
+    let identity = inputs.identity.take();
+    if let Some(web) = inputs.web.take() {
+        inputs.web = Some(crate::attribute::attribute(
+            web,
+            "client_ip",
+            Some("user"),
+            identity.as_ref(),
+        )?);
+    }
+    if let Some(flow) = inputs.flow.take() {
+        inputs.flow = Some(crate::attribute::attribute(
+            flow,
+            "src_ip",
+            Some("user"),
+            identity.as_ref(),
+        )?);
+    }
+    inputs.identity = identity;
+    Ok(inputs)
+}
+
 /// Runs `f`, returning its result and how long it took.
 fn timed<T>(name: &'static str, f: impl FnOnce() -> T) -> (T, (&'static str, f64)) {
     let started = std::time::Instant::now();
@@ -327,25 +350,13 @@ impl Clock {
 
 /// Attributes the web and firewall frames to people and devices (adding `person` and
 /// `device_name`), then runs every detector whose inputs are present.
-pub fn run(cx: &Context, mut inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> {
-    let identity = inputs.identity.take();
+pub fn run(cx: &Context, inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> {
     let mut outcome = Outcome::default();
     let mut clock = Clock::default();
-    if let Some(web) = inputs.web.take() {
-        let web = clock.time("attribute web", || {
-            crate::attribute::attribute(web, "client_ip", Some("user"), identity.as_ref())
-        })?;
-        outcome.attributed.extend(crate::attribute::attributed_share(&web)?);
-        inputs.web = Some(web);
+    let inputs = clock.time("attribute", || attribute(inputs))?;
+    for df in [&inputs.web, &inputs.flow].into_iter().flatten() {
+        outcome.attributed.extend(crate::attribute::attributed_share(df)?);
     }
-    if let Some(flow) = inputs.flow.take() {
-        let flow = clock.time("attribute flow", || {
-            crate::attribute::attribute(flow, "src_ip", Some("user"), identity.as_ref())
-        })?;
-        outcome.attributed.extend(crate::attribute::attributed_share(&flow)?);
-        inputs.flow = Some(flow);
-    }
-    inputs.identity = identity;
     let mut out = Vec::new();
     let client = |ip: &str| {
         let ip = ip.parse().ok();
