@@ -25,14 +25,14 @@ such as access.log, access.log.1, access.log.2.gz are read oldest first.";
 
 /// vigil: log analysis for a school's network manager.
 #[derive(Debug, Parser)]
-#[command(name = "vigil", version, about, after_help = AFTER_HELP, arg_required_else_help = true)]
+#[command(name = "vigil", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Worker threads for parsing and queries (default: one per core).
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
-    /// The command.
+    /// The command (none: the dashboard over the paths in ~/.config/vigil/config.toml).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// vigil's commands.
@@ -55,6 +55,43 @@ pub enum Command {
     /// Every event of one person (or device or address) across all sources, in time order, with
     /// the source file and line.
     Timeline(TimelineArgs),
+    /// The dashboard: findings, people, timelines and evidence lines, keyboard only (`?` lists the
+    /// keys). `vigil` alone opens it over the paths in ~/.config/vigil/config.toml.
+    Tui(TuiArgs),
+    /// Print the dashboard's key bindings as a key file to edit (save it as
+    /// ~/.config/vigil/keys.toml, or pass it with `vigil tui --keys FILE`).
+    Keys(KeysArgs),
+}
+
+/// `vigil tui`.
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    /// The school's policy file (`vigil init` writes one); without it, the built-in policy of a
+    /// typical school.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// A key file (`vigil keys` writes one); default ~/.config/vigil/keys.toml when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub keys: Option<PathBuf>,
+    /// Where reviews and the case basket are kept (default $VIGIL_STATE_DIR, else
+    /// $XDG_STATE_HOME/vigil, else ~/.local/state/vigil).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// The dashboard's log file (default: vigil.log in the state directory). Nothing is ever
+    /// written to the screen but the dashboard.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// What to read.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `vigil keys`.
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    /// Start from this key file instead of the defaults (checks it).
+    #[arg(long, value_name = "FILE")]
+    pub keys: Option<PathBuf>,
 }
 
 /// `vigil findings`.
@@ -368,7 +405,10 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Runs a parsed command line (`--threads` is applied by [`main`] before anything starts).
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        return crate::tui::run_from_config();
+    };
+    match command {
         Command::Ingest(args) => commands::ingest::run(&args),
         Command::Top(args) => commands::top::run(&args),
         Command::Generate(args) => commands::generate::run(&args),
@@ -376,6 +416,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Policy(PolicyCommand::Check { file }) => commands::policy::check(&file),
         Command::Findings(args) => commands::findings::run(&args),
         Command::Timeline(args) => commands::findings::timeline(&args),
+        Command::Tui(args) => crate::tui::run(&args),
+        Command::Keys(args) => crate::tui::print_keys(args.keys.as_deref()),
     }
 }
 

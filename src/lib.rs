@@ -1,6 +1,6 @@
 //! # vigil
 //!
-//! The `vigil` binary's library: command-line interface, commands and (later) the dashboard.
+//! The `vigil` binary's library: command-line interface, commands and the dashboard.
 //! Parsing lives in `vigil-parsers`, analyses in `vigil-queries`.
 
 pub mod cli;
@@ -8,3 +8,4 @@ pub mod commands;
 pub mod generate;
 pub mod memstats;
 pub mod output;
+pub mod tui;

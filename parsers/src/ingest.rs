@@ -51,6 +51,28 @@ pub struct IngestOptions {
     pub mmap: bool,
     /// The user's own column names for web-filter report exports (`--columns FILE`).
     pub web_csv_columns: Option<std::sync::Arc<formats::webcsv::ColumnMap>>,
+    /// Counters updated while reading, for a progress display on another thread.
+    pub progress: Option<std::sync::Arc<Progress>>,
+}
+
+/// How far a read has got: updated as each chunk is parsed and each source finishes, read from
+/// any thread (for a progress gauge).
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Bytes parsed (decompressed bytes for gzip sources).
+    pub bytes: std::sync::atomic::AtomicU64,
+    /// Lines parsed.
+    pub lines: std::sync::atomic::AtomicU64,
+    /// Sources finished.
+    pub sources: std::sync::atomic::AtomicU64,
+}
+
+impl Progress {
+    fn add(&self, bytes: u64, lines: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.bytes.fetch_add(bytes, Relaxed);
+        self.lines.fetch_add(lines, Relaxed);
+    }
 }
 
 impl Default for IngestOptions {
@@ -62,6 +84,7 @@ impl Default for IngestOptions {
             max_rejects_kept: 100_000,
             mmap: true,
             web_csv_columns: None,
+            progress: None,
         }
     }
 }
@@ -270,6 +293,9 @@ pub fn ingest_files(found: &[discover::Found], opts: &IngestOptions) -> Ingest {
         batches.extend(got.web);
         rows.extend(got.rows.into_iter().map(|b| (id, b)));
         sources.push(report);
+        if let Some(p) = &opts.progress {
+            p.sources.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
     }
     let dicts = merge_dictionaries(&mut batches, opts.columns);
     let tables = row_tables(rows, &mut sources);
@@ -633,12 +659,13 @@ impl SourceRun<'_> {
         };
         let header_columns = header_columns.as_ref();
         let order = self.opts.web_csv_columns.as_ref().map(|m| m.order).unwrap_or_default();
+        let progress = self.opts.progress.clone();
         let outs: Vec<ChunkOut> = chunks
             .into_par_iter()
             .map(|range| {
                 let base = base_offset + range.start as u64;
                 let chunk = &data[range];
-                match (format, &rows) {
+                let out = match (format, &rows) {
                     (Some(_), Some(parser)) => row_chunk(chunk, base, skip, parser),
                     (Some(format), None) => web_chunk(
                         chunk,
@@ -653,7 +680,11 @@ impl SourceRun<'_> {
                         },
                     ),
                     (None, _) => unknown_chunk(chunk, base),
+                };
+                if let Some(p) = &progress {
+                    p.add(chunk.len() as u64, out.counts.lines);
                 }
+                out
             })
             .collect();
         self.report.bytes += data.len() as u64;

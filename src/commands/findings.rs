@@ -14,7 +14,7 @@ use crate::cli::{FindingsArgs, Outcome, SeverityArg, TableOutput, TimelineArgs};
 use crate::output::{Align, Table, csv_field, table_time};
 
 /// Loads the policy named on the command line, or the built-in typical school's.
-fn load_policy(path: Option<&std::path::Path>) -> Result<Context> {
+pub(crate) fn load_policy(path: Option<&std::path::Path>) -> Result<Context> {
     let loaded = match path {
         Some(p) => Context::load(p).map_err(|problems| {
             let lines: Vec<String> = problems.iter().map(|pr| format!("{}: {pr}", p.display())).collect();
@@ -38,7 +38,7 @@ fn load_policy(path: Option<&std::path::Path>) -> Result<Context> {
 }
 
 /// The policy's `[web-csv]` column map, if it has one.
-fn policy_columns(
+pub(crate) fn policy_columns(
     cx: &Context,
     path: Option<&std::path::Path>,
 ) -> Result<Option<vigil_parsers::formats::webcsv::ColumnMap>> {

@@ -94,14 +94,20 @@ pub fn column_map_table(table: &toml::Table, origin: &str) -> anyhow::Result<Col
 /// source could not be read or recognised; ok otherwise (rejected lines are reported, not fatal).
 pub fn outcome_of(ingest: &Ingest) -> Outcome {
     use std::io::Write;
+    let outcome = classify(ingest);
+    if ingest.sources.iter().all(|s| s.skipped.is_some()) {
+        let _ = writeln!(std::io::stderr(), "vigil: error: no recognised log among the inputs");
+    }
+    outcome
+}
+
+/// [`outcome_of`] without a word on stderr.
+pub fn classify(ingest: &Ingest) -> Outcome {
     let read: Vec<_> = ingest.sources.iter().filter(|s| s.skipped.is_none()).collect();
     let failed = read.iter().filter(|s| s.error.is_some()).count();
     let parsed: u64 = read.iter().map(|s| s.parsed).sum();
     let rejected: u64 = read.iter().map(|s| s.rejected).sum();
-    if read.is_empty() {
-        let _ = writeln!(std::io::stderr(), "vigil: error: no recognised log among the inputs");
-        Outcome::Failed
-    } else if parsed == 0 && (failed > 0 || rejected > 0) {
+    if read.is_empty() || (parsed == 0 && (failed > 0 || rejected > 0)) {
         Outcome::Failed
     } else if failed > 0 {
         Outcome::Partial
@@ -114,6 +120,14 @@ pub fn outcome_of(ingest: &Ingest) -> Outcome {
 pub fn warn_sources(ingest: &Ingest) {
     use std::io::Write;
     let mut err = std::io::stderr().lock();
+    for line in source_problems(ingest) {
+        let _ = writeln!(err, "vigil: {line}");
+    }
+}
+
+/// One line per problem: skipped files, unreadable sources, warnings, rejected lines.
+pub fn source_problems(ingest: &Ingest) -> Vec<String> {
+    let mut out = Vec::new();
     let skipped: Vec<String> = ingest
         .sources
         .iter()
@@ -121,28 +135,27 @@ pub fn warn_sources(ingest: &Ingest) {
         .map(|s| s.path.display().to_string())
         .collect();
     if !skipped.is_empty() {
-        let _ = writeln!(
-            err,
-            "vigil: skipped {} file(s) found in directories that are not recognised logs: {}",
+        out.push(format!(
+            "skipped {} file(s) found in directories that are not recognised logs: {}",
             skipped.len(),
             skipped.join(", ")
-        );
+        ));
     }
     for s in &ingest.sources {
         if let Some(e) = &s.error {
-            let _ = writeln!(err, "vigil: {e}");
+            out.push(e.clone());
         }
         for w in &s.warnings {
-            let _ = writeln!(err, "vigil: {}: {w}", s.path.display());
+            out.push(format!("{}: {w}", s.path.display()));
         }
         if s.rejected > 0 && s.error.is_none() {
-            let _ = writeln!(
-                err,
-                "vigil: {}: {} of {} lines rejected (vigil ingest lists them)",
+            out.push(format!(
+                "{}: {} of {} lines rejected (vigil ingest lists them)",
                 s.path.display(),
                 s.rejected,
                 s.lines
-            );
+            ));
         }
     }
+    out
 }

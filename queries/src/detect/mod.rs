@@ -323,6 +323,14 @@ pub fn attribute(mut inputs: Inputs) -> PolarsResult<Inputs> {
     Ok(inputs)
 }
 
+/// Adds `found` to `out` and reports them.
+fn extend(out: &mut Vec<Finding>, report: &(dyn Fn(&[Finding]) + Sync), found: Vec<Finding>) {
+    if !found.is_empty() {
+        report(&found);
+    }
+    out.extend(found);
+}
+
 /// Runs `f`, returning its result and how long it took.
 fn timed<T>(name: &'static str, f: impl FnOnce() -> T) -> (T, (&'static str, f64)) {
     let started = std::time::Instant::now();
@@ -351,6 +359,16 @@ impl Clock {
 /// Attributes the web and firewall frames to people and devices (adding `person` and
 /// `device_name`), then runs every detector whose inputs are present.
 pub fn run(cx: &Context, inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> {
+    run_reporting(cx, inputs, &|_| {})
+}
+
+/// [`run`], handing each family's findings to `report` as soon as they exist (for a display
+/// that shows findings while the slower families still run). The outcome holds them all, sorted.
+pub fn run_reporting(
+    cx: &Context,
+    inputs: Inputs,
+    report: &(dyn Fn(&[Finding]) + Sync),
+) -> PolarsResult<(Outcome, Inputs)> {
     let mut outcome = Outcome::default();
     let mut clock = Clock::default();
     let inputs = clock.time("attribute", || attribute(inputs))?;
@@ -396,13 +414,21 @@ pub fn run(cx: &Context, inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> {
         });
         for (found, (stage, secs)) in [a, b, c, d, e] {
             clock.0.push((stage, secs));
-            out.extend(found?);
+            extend(&mut out, report, found?);
         }
-        out.extend(clock.time("keyword::detect_web", || keyword::detect_web(cx, web))?);
+        extend(
+            &mut out,
+            report,
+            clock.time("keyword::detect_web", || keyword::detect_web(cx, web))?,
+        );
         outcome.unmapped_categories = scan.unmapped;
     }
     if let Some(flow) = &inputs.flow {
-        out.extend(clock.time("bypass::detect_flow", || bypass::detect_flow(cx, flow))?);
+        extend(
+            &mut out,
+            report,
+            clock.time("bypass::detect_flow", || bypass::detect_flow(cx, flow))?,
+        );
         let traffic = usage::Traffic {
             ip: "src_ip",
             down: "bytes_in",
@@ -412,21 +438,45 @@ pub fn run(cx: &Context, inputs: Inputs) -> PolarsResult<(Outcome, Inputs)> {
         };
         let who = events::Who::read(flow, "src_ip")?;
         let ts = events::times(flow)?;
-        out.extend(clock.time("usage::detect", || usage::detect(cx, flow, &traffic, &who, &ts))?);
-        out.extend(clock.time("coverage::gaps", || coverage::gaps(cx, flow, &inputs))?);
+        extend(
+            &mut out,
+            report,
+            clock.time("usage::detect", || usage::detect(cx, flow, &traffic, &who, &ts))?,
+        );
+        extend(
+            &mut out,
+            report,
+            clock.time("coverage::gaps", || coverage::gaps(cx, flow, &inputs))?,
+        );
         if let Some(web) = &inputs.web {
-            out.extend(clock.time("coverage::unfiltered_devices", || {
-                coverage::unfiltered_devices(cx, flow, web, inputs.identity.as_ref())
-            })?);
+            extend(
+                &mut out,
+                report,
+                clock.time("coverage::unfiltered_devices", || {
+                    coverage::unfiltered_devices(cx, flow, web, inputs.identity.as_ref())
+                })?,
+            );
         }
     }
     if let Some(mail) = &inputs.mail {
-        out.extend(clock.time("keyword::detect_mail", || keyword::detect_mail(cx, mail))?);
+        extend(
+            &mut out,
+            report,
+            clock.time("keyword::detect_mail", || keyword::detect_mail(cx, mail))?,
+        );
     }
-    out.extend(clock.time("mail::detect", || mail::detect(cx, &inputs))?);
-    out.extend(clock.time("licences::detect", || licences::detect(cx, &inputs))?);
-    out.extend(coverage::unidentified(&inputs, &outcome.attributed));
-    out.extend(coverage::not_observable(&inputs));
+    extend(
+        &mut out,
+        report,
+        clock.time("mail::detect", || mail::detect(cx, &inputs))?,
+    );
+    extend(
+        &mut out,
+        report,
+        clock.time("licences::detect", || licences::detect(cx, &inputs))?,
+    );
+    extend(&mut out, report, coverage::unidentified(&inputs, &outcome.attributed));
+    extend(&mut out, report, coverage::not_observable(&inputs));
     crate::findings::sort(&mut out);
     outcome.findings = out;
     outcome.timings = clock.0;

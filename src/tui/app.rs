@@ -1,0 +1,1902 @@
+//! The dashboard's state and what each action and loader message does to it. Drawing
+//! (`ui.rs`) reads this state and changes nothing.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::mpsc::{Receiver, Sender};
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use rayon::prelude::*;
+use vigil_parsers::Kind;
+use vigil_parsers::ingest::Progress;
+use vigil_queries::context::Context;
+use vigil_queries::findings::{Evidence, Finding, Severity};
+
+use super::events::{EventIndex, Field, NONE, kind_name};
+use super::evidence::Line;
+use super::filter::{EVENT_FIELDS, FINDING_FIELDS, Fields, Filter};
+use super::keymap::{Action, Keymap};
+use super::load::{Msg, SourceRow};
+use super::store::Store;
+use crate::cli::Outcome;
+
+/// The views, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// Counts, activity over the week, source health.
+    Overview,
+    /// Policy breaches.
+    Breaches,
+    /// Keyword matches.
+    Keywords,
+    /// Unfair usage, top talkers, bandwidth over the day.
+    Usage,
+    /// Filter bypass.
+    Bypass,
+    /// Mail findings.
+    Email,
+    /// Licence findings.
+    Licences,
+    /// What could not be seen.
+    Coverage,
+    /// Every event.
+    Search,
+}
+
+impl Tab {
+    /// Every view, in order.
+    pub const ALL: [Tab; 9] = [
+        Tab::Overview,
+        Tab::Breaches,
+        Tab::Keywords,
+        Tab::Usage,
+        Tab::Bypass,
+        Tab::Email,
+        Tab::Licences,
+        Tab::Coverage,
+        Tab::Search,
+    ];
+
+    /// The tab's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::Breaches => "Breaches",
+            Tab::Keywords => "Keywords",
+            Tab::Usage => "Usage",
+            Tab::Bypass => "Bypass",
+            Tab::Email => "Email",
+            Tab::Licences => "Licences",
+            Tab::Coverage => "Coverage",
+            Tab::Search => "Search",
+        }
+    }
+
+    /// The rule family its findings come from.
+    pub fn family(self) -> Option<&'static str> {
+        match self {
+            Tab::Breaches => Some("breach."),
+            Tab::Keywords => Some("keyword."),
+            Tab::Usage => Some("usage."),
+            Tab::Bypass => Some("bypass."),
+            Tab::Email => Some("mail."),
+            Tab::Licences => Some("licences."),
+            Tab::Coverage => Some("coverage."),
+            Tab::Overview | Tab::Search => None,
+        }
+    }
+
+    fn index(self) -> usize {
+        Tab::ALL.iter().position(|&t| t == self).unwrap_or(0)
+    }
+}
+
+/// Columns of finding lists.
+pub const FINDING_COLUMNS: [&str; 6] = ["SEV", "WHEN", "WHO", "RULE", "COUNT", "SUMMARY"];
+/// Columns of event lists.
+pub const EVENT_COLUMNS: [&str; 8] = ["TIME", "KIND", "WHO", "DEVICE", "IP", "ACTION", "HOST", "DETAIL"];
+/// Columns of the source list on the Overview.
+pub const SOURCE_COLUMNS: [&str; 7] = ["SOURCE", "KIND", "FIRST", "LAST", "LINES", "REJECTED", "STATE"];
+
+/// A list on screen: which rows, in which order, which is selected, how sorted and filtered.
+#[derive(Debug, Clone, Default)]
+pub struct List {
+    /// Row ids in display order.
+    pub order: Vec<u32>,
+    /// Index into `order` of the selected row.
+    pub selected: usize,
+    /// Index into `order` of the first row shown.
+    pub offset: usize,
+    /// Sort column, and whether descending (`None`: the list's natural order).
+    pub sort: Option<(usize, bool)>,
+    /// The filter.
+    pub filter: Filter,
+    /// A background search for this list is running.
+    pub pending: bool,
+}
+
+impl List {
+    /// The selected row id.
+    pub fn current(&self) -> Option<u32> {
+        self.order.get(self.selected).copied()
+    }
+
+    /// Moves the selection by `delta` rows (clamped), keeping it within a page of `page` rows.
+    pub fn step(&mut self, delta: isize, page: usize) {
+        if self.order.is_empty() {
+            self.selected = 0;
+            self.offset = 0;
+            return;
+        }
+        let last = self.order.len() - 1;
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+        self.keep_visible(page);
+    }
+
+    /// Selects row index `i` (clamped).
+    pub fn select(&mut self, i: usize, page: usize) {
+        self.selected = i.min(self.order.len().saturating_sub(1));
+        self.keep_visible(page);
+    }
+
+    /// Scrolls so the selection is on screen.
+    pub fn keep_visible(&mut self, page: usize) {
+        let page = page.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + page {
+            self.offset = self.selected + 1 - page;
+        }
+        self.offset = self.offset.min(self.order.len().saturating_sub(1));
+    }
+
+    /// Replaces the rows, keeping `keep` selected when it is still there.
+    pub fn set_rows(&mut self, order: Vec<u32>, keep: Option<u32>, page: usize) {
+        self.order = order;
+        let at = keep.and_then(|k| self.order.iter().position(|&r| r == k));
+        match at {
+            Some(i) => self.select(i, page),
+            None => self.select(self.selected, page),
+        }
+    }
+}
+
+/// The evidence lines of a finding or an event, read from the sources page by page.
+#[derive(Debug, Clone, Default)]
+pub struct EvidenceList {
+    /// Where each line is.
+    pub refs: Vec<Evidence>,
+    /// Lines read so far.
+    pub lines: Vec<Option<Line>>,
+    /// Selection and scrolling (rows are indexes into `refs`).
+    pub list: List,
+}
+
+impl EvidenceList {
+    fn new(refs: Vec<Evidence>) -> EvidenceList {
+        let n = refs.len();
+        EvidenceList {
+            lines: vec![None; n],
+            list: List {
+                order: (0..n as u32).collect(),
+                ..List::default()
+            },
+            refs,
+        }
+    }
+
+    /// Reads the lines from `from` for `count` rows that are not read yet.
+    fn read(&mut self, sources: &[SourceRow], from: usize, count: usize) {
+        let to = (from + count).min(self.refs.len());
+        let mut by_source: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
+        for i in from..to {
+            if self.lines[i].is_none() {
+                by_source.entry(self.refs[i].source).or_default().push(i);
+            }
+        }
+        for (source, idx) in by_source {
+            let refs: Vec<(u64, u64)> = idx.iter().map(|&i| (self.refs[i].line, self.refs[i].offset)).collect();
+            let got = match sources.get(source as usize) {
+                Some(s) => super::evidence::read_lines(&s.path, &refs),
+                None => refs
+                    .iter()
+                    .map(|&(line, offset)| Line {
+                        line,
+                        offset,
+                        text: Err(format!("source {source} is not known")),
+                    })
+                    .collect(),
+            };
+            for (i, line) in idx.into_iter().zip(got) {
+                self.lines[i] = Some(line);
+            }
+        }
+    }
+}
+
+/// What is known of a person (or device, or address) from their events and findings.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    /// The key looked up.
+    pub key: String,
+    /// Devices seen, with events.
+    pub devices: Vec<(String, u64)>,
+    /// Addresses seen, with events.
+    pub ips: Vec<(String, u64)>,
+    /// Accounts seen (the who of the events), with events.
+    pub accounts: Vec<(String, u64)>,
+    /// The policy's groups they are in.
+    pub groups: Vec<String>,
+    /// Events per kind: events, blocked, bytes.
+    pub kinds: Vec<(&'static str, u64, u64, u64)>,
+    /// Findings about them per severity.
+    pub findings: [u64; 5],
+    /// First and last event.
+    pub span: Option<(i64, i64)>,
+}
+
+/// A screen over the views, reached by drilling down.
+#[derive(Debug, Clone)]
+pub enum Screen {
+    /// One finding and its evidence lines.
+    Finding {
+        /// The finding's id.
+        id: String,
+        /// Its evidence.
+        evidence: EvidenceList,
+    },
+    /// A person's profile and timeline.
+    Person {
+        /// Who.
+        profile: Box<Profile>,
+        /// Every event of theirs, in time order.
+        rows: Vec<u32>,
+        /// The timeline as shown.
+        list: List,
+    },
+    /// One event's raw line and fields.
+    Event {
+        /// The event's fields.
+        fields: Vec<(&'static str, String)>,
+        /// Its line.
+        evidence: EvidenceList,
+    },
+}
+
+/// What the bottom line is asking for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompt {
+    /// A filter for the list.
+    Filter,
+    /// A file to export the view to.
+    Export,
+    /// A note for a review.
+    Review,
+    /// A time range.
+    Range,
+}
+
+impl Prompt {
+    /// The prompt's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Prompt::Filter => "/",
+            Prompt::Export => "export to: ",
+            Prompt::Review => "review note: ",
+            Prompt::Range => "time range (2026-11-16..2026-11-18, a day, or all): ",
+        }
+    }
+}
+
+/// The global time range.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Range {
+    /// From this time, UTC ms.
+    pub from: Option<i64>,
+    /// Before this time.
+    pub to: Option<i64>,
+    /// How it is shown.
+    pub label: String,
+    /// Which preset (0 all, 1 the last day, 2 that day's week, 3 typed).
+    pub preset: u8,
+}
+
+impl Range {
+    /// Whether `[first, last]` overlaps the range.
+    pub fn overlaps(&self, first: i64, last: i64) -> bool {
+        self.from.is_none_or(|f| last >= f) && self.to.is_none_or(|t| first < t)
+    }
+
+    /// Whether `ts` is in the range.
+    pub fn contains(&self, ts: i64) -> bool {
+        self.overlaps(ts, ts)
+    }
+}
+
+/// How loading is going.
+#[derive(Debug, Default)]
+pub struct Loading {
+    /// What is happening now.
+    pub stage: Option<String>,
+    /// The read in progress: counters, sources, bytes, what.
+    pub reading: Option<(Arc<Progress>, usize, u64, &'static str)>,
+    /// Counters as of the last tick: bytes, lines, sources.
+    pub seen: (u64, u64, u64),
+    /// Lines per second over the last tick.
+    pub rate: f64,
+    /// Findings are final.
+    pub complete: bool,
+    /// Loading is over.
+    pub done: bool,
+    /// Why loading failed.
+    pub failed: Option<String>,
+    last_tick: Option<std::time::Instant>,
+}
+
+/// Totals over the events in the range, for the Usage view.
+#[derive(Debug, Clone, Default)]
+pub struct Usage {
+    /// Top people or devices by bytes: who, bytes, events.
+    pub talkers: Vec<(String, u64, u64)>,
+    /// Bytes per local hour of day.
+    pub by_hour: [u64; 24],
+}
+
+/// A search over every event, for the worker thread.
+struct SearchJob {
+    generation: u64,
+    events: Arc<EventIndex>,
+    filter: Filter,
+    range: Range,
+    sort: Option<(usize, bool)>,
+}
+
+/// A search's result.
+pub struct SearchDone {
+    generation: u64,
+    order: Vec<u32>,
+    /// Seconds it took.
+    pub seconds: f64,
+}
+
+/// The dashboard.
+pub struct App {
+    /// Keys to actions.
+    pub keymap: Keymap,
+    /// Colours allowed (`NO_COLOR` unset).
+    pub colour: bool,
+    /// The school's policy (zone, groups).
+    pub cx: Arc<Context>,
+    /// The view shown.
+    pub tab: Tab,
+    /// One list per view.
+    pub lists: Vec<List>,
+    /// Screens drilled into, innermost last.
+    pub stack: Vec<Screen>,
+    /// Every finding, in the detectors' order.
+    pub findings: Vec<Finding>,
+    /// The sources.
+    pub sources: Vec<SourceRow>,
+    /// Problems reading the sources.
+    pub problems: Vec<String>,
+    /// The run's exit code.
+    pub outcome: Outcome,
+    /// Per source: attributed events, events.
+    pub attributed: Vec<(u32, u64, u64)>,
+    /// Vendor categories vigil could not map.
+    pub unmapped: Vec<(String, u64)>,
+    /// Every event, once indexed.
+    pub events: Option<Arc<EventIndex>>,
+    /// Events and blocks per hour.
+    pub hourly: Vec<(i64, u64, u64)>,
+    /// Usage totals in the range.
+    pub usage: Usage,
+    /// Loading state.
+    pub loading: Loading,
+    /// The time range.
+    pub range: Range,
+    /// The prompt being typed, and its text.
+    pub input: Option<(Prompt, String)>,
+    /// A message for the bottom line.
+    pub message: Option<String>,
+    /// The help screen is shown, scrolled this far.
+    pub help: Option<usize>,
+    /// Time to leave.
+    pub quit: bool,
+    /// Reviews, the case basket.
+    pub store: Store,
+    /// Terminal size.
+    pub size: (u16, u16),
+    jobs: Option<Sender<SearchJob>>,
+    results: Option<Receiver<SearchDone>>,
+    notices: (Sender<String>, Receiver<String>),
+    generation: u64,
+    /// How long the last event search took, seconds.
+    pub last_search: Option<f64>,
+    /// Show how long searches took (off for snapshot tests).
+    pub show_timings: bool,
+    exports: usize,
+}
+
+/// Local time in the school's zone, formatted.
+pub fn local(cx: &Context, ms: i64, fmt: &str) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&cx.tz).format(fmt).to_string())
+        .unwrap_or_default()
+}
+
+impl App {
+    /// A dashboard with nothing loaded yet.
+    pub fn new(cx: Arc<Context>, keymap: Keymap, store: Store, colour: bool) -> App {
+        App {
+            keymap,
+            colour,
+            cx,
+            tab: Tab::Overview,
+            lists: Tab::ALL.iter().map(|_| List::default()).collect(),
+            stack: Vec::new(),
+            findings: Vec::new(),
+            sources: Vec::new(),
+            problems: Vec::new(),
+            outcome: Outcome::Ok,
+            attributed: Vec::new(),
+            unmapped: Vec::new(),
+            events: None,
+            hourly: Vec::new(),
+            usage: Usage::default(),
+            loading: Loading::default(),
+            range: Range {
+                label: "all time".into(),
+                ..Range::default()
+            },
+            input: None,
+            message: None,
+            help: None,
+            quit: false,
+            store,
+            size: (80, 24),
+            jobs: None,
+            results: None,
+            notices: std::sync::mpsc::channel(),
+            generation: 0,
+            last_search: None,
+            show_timings: true,
+            exports: 0,
+        }
+    }
+
+    /// Starts the thread that runs searches over every event.
+    pub fn start_search_worker(&mut self) -> std::io::Result<()> {
+        let (jobs, job_rx) = std::sync::mpsc::channel::<SearchJob>();
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new().name("vigil-search".into()).spawn(move || {
+            while let Ok(mut job) = job_rx.recv() {
+                // Only the newest search matters.
+                while let Ok(newer) = job_rx.try_recv() {
+                    job = newer;
+                }
+                let started = std::time::Instant::now();
+                let order = search(&job.events, &job.filter, &job.range, job.sort);
+                let done = SearchDone {
+                    generation: job.generation,
+                    order,
+                    seconds: started.elapsed().as_secs_f64(),
+                };
+                if done_tx.send(done).is_err() {
+                    break;
+                }
+            }
+        })?;
+        self.jobs = Some(jobs);
+        self.results = Some(done_rx);
+        Ok(())
+    }
+
+    /// Rows of a table on screen (the body less its header and the panels around it).
+    pub fn page(&self) -> usize {
+        let body = self.size.1.saturating_sub(3) as usize;
+        match (self.stack.last(), self.tab) {
+            (Some(Screen::Finding { .. }), _) => body.saturating_sub(super::ui::finding_header_rows(self) + 4),
+            (Some(Screen::Person { .. }), _) => body.saturating_sub(super::ui::profile_rows(self) + 1),
+            (Some(Screen::Event { .. }), _) => 1,
+            (None, Tab::Usage) => (body * 3 / 5).saturating_sub(1),
+            (None, Tab::Overview) => body.saturating_sub(super::ui::overview_top_rows(self) + 1),
+            (None, Tab::Search) => body.saturating_sub(2),
+            (None, _) => body.saturating_sub(1),
+        }
+        .max(1)
+    }
+
+    /// The list the keys move in.
+    pub fn list_mut(&mut self) -> &mut List {
+        let tab = self.tab.index();
+        match self.stack.last_mut() {
+            Some(Screen::Finding { evidence, .. } | Screen::Event { evidence, .. }) => &mut evidence.list,
+            Some(Screen::Person { list, .. }) => list,
+            None => &mut self.lists[tab],
+        }
+    }
+
+    /// The list the keys move in.
+    pub fn list(&self) -> &List {
+        match self.stack.last() {
+            Some(Screen::Finding { evidence, .. } | Screen::Event { evidence, .. }) => &evidence.list,
+            Some(Screen::Person { list, .. }) => list,
+            None => &self.lists[self.tab.index()],
+        }
+    }
+
+    /// A finding by id.
+    pub fn finding(&self, id: &str) -> Option<&Finding> {
+        self.findings.iter().find(|f| f.id == id)
+    }
+
+    /// The finding selected in a findings view, or shown on a finding screen.
+    pub fn selected_finding(&self) -> Option<&Finding> {
+        match self.stack.last() {
+            Some(Screen::Finding { id, .. }) => self.finding(id),
+            Some(_) => None,
+            None if self.tab.family().is_some() => self.list().current().and_then(|i| self.findings.get(i as usize)),
+            None => None,
+        }
+    }
+
+    // ----- loader messages -----
+
+    /// Applies a loader message.
+    pub fn apply(&mut self, msg: Msg) {
+        match msg {
+            Msg::Sources(rows) => {
+                self.sources = rows;
+                self.list_sources();
+            }
+            Msg::Reading {
+                progress,
+                sources,
+                bytes,
+                what,
+            } => {
+                self.loading.stage = Some(format!("reading {what}"));
+                self.loading.reading = Some((progress, sources, bytes, what));
+                self.loading.seen = (0, 0, 0);
+            }
+            Msg::Stage(s) => {
+                self.loading.reading = None;
+                self.loading.stage = Some(s.to_owned());
+            }
+            Msg::Findings {
+                found,
+                replace,
+                complete,
+            } => {
+                let keep: Vec<Option<String>> = self.keep_selected();
+                if replace {
+                    self.findings = found;
+                } else {
+                    let have: std::collections::HashSet<String> = self.findings.iter().map(|f| f.id.clone()).collect();
+                    self.findings
+                        .extend(found.into_iter().filter(|f| !have.contains(&f.id)));
+                    vigil_queries::findings::sort(&mut self.findings);
+                }
+                self.loading.complete = complete;
+                self.refresh_findings(keep);
+            }
+            Msg::Read {
+                sources,
+                problems,
+                outcome,
+            } => {
+                self.sources = sources;
+                self.problems = problems;
+                self.outcome = outcome;
+                self.list_sources();
+            }
+            Msg::Judged { unmapped, attributed } => {
+                self.unmapped = unmapped;
+                self.attributed = attributed;
+            }
+            Msg::Events(index) => {
+                self.hourly = index.hourly();
+                self.events = Some(index);
+                self.loading.stage = None;
+                self.usage = usage(self.events.as_deref(), &self.range, &self.cx);
+                self.refresh_search();
+                // A person opened before the events were indexed gets their timeline now.
+                let keys: Vec<(usize, String)> = self
+                    .stack
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, s)| match s {
+                        Screen::Person { profile, .. } => Some((i, profile.key.clone())),
+                        _ => None,
+                    })
+                    .collect();
+                for (i, key) in keys {
+                    self.stack[i] = self.person_screen(&key);
+                }
+            }
+            Msg::Done { seconds } => {
+                self.loading.done = true;
+                self.loading.reading = None;
+                if self.loading.failed.is_none() {
+                    self.loading.stage = None;
+                }
+                log::info!("loading finished in {seconds:.2} s");
+            }
+            Msg::Failed(e) => {
+                log::error!("loading failed: {e}");
+                self.loading.failed = Some(e);
+                self.outcome = Outcome::Failed;
+            }
+        }
+    }
+
+    /// Updates progress counters and collects finished background work; returns whether the
+    /// screen changed.
+    pub fn tick(&mut self) -> bool {
+        let mut changed = false;
+        if let Some((p, ..)) = &self.loading.reading {
+            let now = std::time::Instant::now();
+            let seen = (p.bytes.load(Relaxed), p.lines.load(Relaxed), p.sources.load(Relaxed));
+            if let Some(last) = self.loading.last_tick {
+                let dt = now.duration_since(last).as_secs_f64();
+                if dt > 0.0 {
+                    let rate = seen.1.saturating_sub(self.loading.seen.1) as f64 / dt;
+                    self.loading.rate = if self.loading.rate == 0.0 {
+                        rate
+                    } else {
+                        0.5 * self.loading.rate + 0.5 * rate
+                    };
+                }
+            }
+            self.loading.last_tick = Some(now);
+            changed |= seen != self.loading.seen;
+            self.loading.seen = seen;
+        }
+        let mut done = Vec::new();
+        if let Some(rx) = &self.results {
+            while let Ok(d) = rx.try_recv() {
+                done.push(d);
+            }
+        }
+        for d in done {
+            changed |= self.search_done(d);
+        }
+        while let Ok(note) = self.notices.1.try_recv() {
+            self.exports = self.exports.saturating_sub(1);
+            self.message = Some(note);
+            changed = true;
+        }
+        changed
+    }
+
+    /// Waits until the newest event search has finished (tests and benchmarks).
+    pub fn settle(&mut self) {
+        while self.lists[Tab::Search.index()].pending {
+            let Some(rx) = &self.results else { return };
+            match rx.recv() {
+                Ok(d) => {
+                    self.search_done(d);
+                }
+                Err(_) => return,
+            }
+        }
+        self.tick();
+    }
+
+    /// Waits until every export has finished (tests).
+    pub fn wait_exports(&mut self) {
+        while self.exports > 0 {
+            match self.notices.1.recv_timeout(std::time::Duration::from_secs(120)) {
+                Ok(n) => {
+                    self.exports -= 1;
+                    self.message = Some(n);
+                }
+                Err(_) => return,
+            }
+        }
+    }
+
+    fn search_done(&mut self, d: SearchDone) -> bool {
+        if d.generation != self.generation {
+            return false;
+        }
+        self.last_search = Some(d.seconds);
+        let page = self.page();
+        let list = &mut self.lists[Tab::Search.index()];
+        list.pending = false;
+        list.set_rows(d.order, None, page);
+        true
+    }
+
+    // ----- lists -----
+
+    fn list_sources(&mut self) {
+        let page = self.page();
+        let keep = self.lists[Tab::Overview.index()].current();
+        let order = (0..self.sources.len() as u32).collect();
+        self.lists[Tab::Overview.index()].set_rows(order, keep, page);
+    }
+
+    fn keep_selected(&self) -> Vec<Option<String>> {
+        Tab::ALL
+            .iter()
+            .map(|t| {
+                let list = &self.lists[t.index()];
+                t.family()
+                    .and_then(|_| list.current())
+                    .and_then(|i| self.findings.get(i as usize))
+                    .map(|f| f.id.clone())
+            })
+            .collect()
+    }
+
+    fn reviewed(&self, f: &Finding) -> &'static str {
+        if self.store.review(&f.id).is_some() {
+            "yes"
+        } else {
+            "no"
+        }
+    }
+
+    /// Rebuilds every findings view (after new findings, a filter, a sort or a range change),
+    /// keeping each view's selected finding.
+    fn refresh_findings(&mut self, keep: Vec<Option<String>>) {
+        let page = self.page();
+        for tab in Tab::ALL {
+            let Some(family) = tab.family() else { continue };
+            let list = &self.lists[tab.index()];
+            let mut rows: Vec<u32> = self
+                .findings
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| {
+                    f.rule.starts_with(family)
+                        && self.range.overlaps(f.ts_first, f.ts_last)
+                        && list.filter.matches(|field| finding_values(f, field, self.reviewed(f)))
+                })
+                .map(|(i, _)| i as u32)
+                .collect();
+            if let Some((col, desc)) = list.sort {
+                let f = &self.findings;
+                match col {
+                    0 => rows.sort_by_key(|&i| (f[i as usize].severity, f[i as usize].ts_first)),
+                    1 => rows.sort_by_key(|&i| f[i as usize].ts_first),
+                    2 => rows.sort_by(|&a, &b| f[a as usize].subject().cmp(f[b as usize].subject())),
+                    3 => rows.sort_by_key(|&i| f[i as usize].rule),
+                    4 => rows.sort_by_key(|&i| f[i as usize].count),
+                    _ => rows.sort_by(|&a, &b| f[a as usize].summary.cmp(&f[b as usize].summary)),
+                }
+                if desc {
+                    rows.reverse();
+                }
+            }
+            let keep_row = keep[tab.index()]
+                .as_ref()
+                .and_then(|id| self.findings.iter().position(|f| &f.id == id))
+                .map(|i| i as u32);
+            self.lists[tab.index()].set_rows(rows, keep_row, page);
+        }
+    }
+
+    fn refresh_search(&mut self) {
+        let Some(events) = &self.events else { return };
+        let list = &mut self.lists[Tab::Search.index()];
+        self.generation += 1;
+        let job = SearchJob {
+            generation: self.generation,
+            events: events.clone(),
+            filter: list.filter.clone(),
+            range: self.range.clone(),
+            sort: list.sort,
+        };
+        match &self.jobs {
+            Some(tx) => {
+                list.pending = true;
+                let _ = tx.send(job);
+            }
+            None => {
+                // No worker (tests that want no threads): search here.
+                let order = search(&job.events, &job.filter, &job.range, job.sort);
+                let page = self.page();
+                self.lists[Tab::Search.index()].set_rows(order, None, page);
+            }
+        }
+    }
+
+    fn refresh_person(&mut self) {
+        let page = self.page();
+        let Some(events) = self.events.clone() else { return };
+        if let Some(Screen::Person { rows, list, .. }) = self.stack.last_mut() {
+            let keep = list.current();
+            let order = filter_sort(&events, rows, &list.filter, &self.range, list.sort);
+            list.set_rows(order, keep, page);
+        }
+    }
+
+    fn refresh_current(&mut self) {
+        match self.stack.last() {
+            Some(Screen::Person { .. }) => self.refresh_person(),
+            Some(_) => {}
+            None if self.tab == Tab::Search => self.refresh_search(),
+            None => {
+                let keep = self.keep_selected();
+                self.refresh_findings(keep);
+            }
+        }
+    }
+
+    fn refresh_all(&mut self) {
+        let keep = self.keep_selected();
+        self.refresh_findings(keep);
+        self.refresh_search();
+        self.usage = usage(self.events.as_deref(), &self.range, &self.cx);
+        self.refresh_person();
+    }
+
+    // ----- keys -----
+
+    /// Handles a key press.
+    pub fn key(&mut self, event: KeyEvent) {
+        if event.code == KeyCode::Char('c') && event.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return;
+        }
+        if self.input.is_some() {
+            self.prompt_key(event);
+            return;
+        }
+        self.message = None;
+        let Some(action) = self.keymap.action(event) else {
+            if let KeyCode::Char(c @ '1'..='9') = event.code {
+                let i = c as usize - '1' as usize;
+                if let Some(&t) = Tab::ALL.get(i) {
+                    self.stack.clear();
+                    self.tab = t;
+                }
+            }
+            return;
+        };
+        if self.help.is_some() {
+            match action {
+                Action::Down => self.help = self.help.map(|h| h + 1),
+                Action::Up => self.help = self.help.map(|h| h.saturating_sub(1)),
+                Action::Quit => self.quit = true,
+                _ => self.help = None,
+            }
+            return;
+        }
+        self.act(action);
+    }
+
+    /// Does an action.
+    pub fn act(&mut self, action: Action) {
+        let page = self.page();
+        match action {
+            Action::Down => self.move_by(1),
+            Action::Up => self.move_by(-1),
+            Action::PageDown => self.move_by(page as isize),
+            Action::PageUp => self.move_by(-(page as isize)),
+            Action::HalfPageDown => self.move_by((page / 2).max(1) as isize),
+            Action::HalfPageUp => self.move_by(-((page / 2).max(1) as isize)),
+            Action::Top => {
+                self.list_mut().select(0, page);
+                self.read_evidence();
+            }
+            Action::Bottom => {
+                self.list_mut().select(usize::MAX, page);
+                self.read_evidence();
+            }
+            Action::NextView | Action::PrevView => {
+                if self.stack.is_empty() {
+                    let i = self.tab.index();
+                    let n = Tab::ALL.len();
+                    let next = if action == Action::NextView {
+                        (i + 1) % n
+                    } else {
+                        (i + n - 1) % n
+                    };
+                    self.tab = Tab::ALL[next];
+                }
+            }
+            Action::Drill => self.drill(),
+            Action::Back => {
+                if !self.list().filter.is_empty() && self.stack.is_empty() {
+                    self.list_mut().filter = Filter::default();
+                    self.refresh_current();
+                } else {
+                    self.stack.pop();
+                }
+            }
+            Action::Person => self.open_person(),
+            Action::Filter => {
+                let text = self.list().filter.text.clone();
+                self.input = Some((Prompt::Filter, text));
+            }
+            Action::SearchNext => self.search_step(true),
+            Action::SearchPrev => self.search_step(false),
+            Action::SortNext | Action::SortReverse => self.sort(action == Action::SortReverse),
+            Action::TimeRange => self.cycle_range(),
+            Action::TimeRangeCustom => self.input = Some((Prompt::Range, String::new())),
+            Action::Export => {
+                if self.store.read_only {
+                    self.message = Some("read-only: nothing is written while replaying".into());
+                } else {
+                    let stamp = chrono::Local::now().format("%Y%m%d-%H%M");
+                    let name = match self.stack.last() {
+                        Some(Screen::Finding { .. } | Screen::Event { .. }) => "evidence".to_owned(),
+                        Some(Screen::Person { profile, .. }) => format!("timeline-{}", profile.key),
+                        None => self.tab.title().to_ascii_lowercase(),
+                    };
+                    self.input = Some((Prompt::Export, format!("vigil-{name}-{stamp}.csv")));
+                }
+            }
+            Action::Review => match self.selected_finding() {
+                Some(f) if !self.store.read_only => {
+                    let note = self.store.review(&f.id).map(|r| r.note.clone()).unwrap_or_default();
+                    self.input = Some((Prompt::Review, note));
+                }
+                Some(_) => self.message = Some("read-only: nothing is written while replaying".into()),
+                None => self.message = Some("select a finding to review".into()),
+            },
+            Action::AddToCase => self.add_to_case(),
+            Action::Help => self.help = Some(0),
+            Action::Quit => self.quit = true,
+        }
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        let page = self.page();
+        self.list_mut().step(delta, page);
+        self.read_evidence();
+    }
+
+    /// Reads the evidence lines on screen that are not read yet.
+    fn read_evidence(&mut self) {
+        let page = self.page();
+        let sources = &self.sources;
+        if let Some(Screen::Finding { evidence, .. } | Screen::Event { evidence, .. }) = self.stack.last_mut() {
+            let from = evidence.list.offset;
+            evidence.read(sources, from, page + 1);
+        }
+    }
+
+    fn prompt_key(&mut self, event: KeyEvent) {
+        let Some((prompt, text)) = &mut self.input else { return };
+        let prompt = *prompt;
+        match event.code {
+            KeyCode::Esc => self.input = None,
+            KeyCode::Enter => {
+                let text = std::mem::take(text);
+                self.input = None;
+                self.submit(prompt, text);
+            }
+            KeyCode::Backspace => {
+                text.pop();
+                if prompt == Prompt::Filter {
+                    let t = text.clone();
+                    self.live_filter(&t);
+                }
+            }
+            KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => {
+                text.clear();
+            }
+            KeyCode::Char(c) => {
+                text.push(c);
+                if prompt == Prompt::Filter {
+                    let t = text.clone();
+                    self.live_filter(&t);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn fields(&self) -> &'static Fields {
+        match (self.stack.last(), self.tab) {
+            (Some(Screen::Person { .. }), _) | (None, Tab::Search) => &EVENT_FIELDS,
+            _ => &FINDING_FIELDS,
+        }
+    }
+
+    /// Findings lists filter as the filter is typed; event lists wait for Enter.
+    fn live_filter(&mut self, text: &str) {
+        if self.stack.is_empty()
+            && self.tab.family().is_some()
+            && let Ok(f) = Filter::parse(text, self.fields())
+        {
+            self.list_mut().filter = f;
+            self.refresh_current();
+        }
+    }
+
+    fn submit(&mut self, prompt: Prompt, text: String) {
+        match prompt {
+            Prompt::Filter => match Filter::parse(&text, self.fields()) {
+                Ok(f) => {
+                    if matches!(self.stack.last(), Some(Screen::Finding { .. } | Screen::Event { .. })) {
+                        // Evidence lists are searched (n/N), not filtered.
+                        self.list_mut().filter = f;
+                        self.search_step(true);
+                    } else {
+                        self.list_mut().filter = f;
+                        self.refresh_current();
+                    }
+                }
+                Err(e) => self.message = Some(e),
+            },
+            Prompt::Range => match parse_range(&self.cx, &text) {
+                Ok(r) => {
+                    self.range = r;
+                    self.refresh_all();
+                }
+                Err(e) => self.message = Some(e),
+            },
+            Prompt::Review => {
+                let Some(f) = self.selected_finding().cloned() else {
+                    return;
+                };
+                match self.store.mark_reviewed(&f, &text) {
+                    Ok(()) => {
+                        log::info!("finding {} marked reviewed", f.id);
+                        self.message = Some(format!("marked reviewed: {} {}", f.rule, f.subject()));
+                    }
+                    Err(e) => self.message = Some(format!("could not save the review: {e:#}")),
+                }
+            }
+            Prompt::Export => self.export(PathBuf::from(text)),
+        }
+    }
+
+    fn search_step(&mut self, forward: bool) {
+        let words: Vec<String> = self.list().filter.words().map(str::to_owned).collect();
+        if words.is_empty() {
+            self.message = Some("no text to look for: type / and some words".into());
+            return;
+        }
+        let n = self.list().order.len();
+        let start = self.list().selected;
+        for step in 1..=n {
+            let i = if forward {
+                (start + step) % n
+            } else {
+                (start + n - step % n) % n
+            };
+            let text = self.row_text(i);
+            if words.iter().all(|w| super::filter::contains_ignore_case(&text, w)) {
+                let page = self.page();
+                self.list_mut().select(i, page);
+                self.read_evidence();
+                return;
+            }
+        }
+        self.message = Some(format!("not found: {}", words.join(" ")));
+    }
+
+    /// The text of row `i` of the current list, for n/N.
+    fn row_text(&mut self, i: usize) -> String {
+        let sources = self.sources.clone();
+        match self.stack.last_mut() {
+            Some(Screen::Finding { evidence, .. } | Screen::Event { evidence, .. }) => {
+                evidence.read(&sources, i, 1);
+                evidence.lines[i]
+                    .as_ref()
+                    .and_then(|l| l.text.clone().ok())
+                    .unwrap_or_default()
+            }
+            Some(Screen::Person { list, .. }) => {
+                let row = list.order[i];
+                self.event_cells(row).join(" ")
+            }
+            None => {
+                let row = self.list().order[i];
+                match self.tab {
+                    Tab::Search => self.event_cells(row).join(" "),
+                    _ => self
+                        .findings
+                        .get(row as usize)
+                        .map(|f| {
+                            format!(
+                                "{} {} {} {}",
+                                f.rule,
+                                f.subject(),
+                                f.about.as_deref().unwrap_or(""),
+                                f.summary
+                            )
+                        })
+                        .unwrap_or_default(),
+                }
+            }
+        }
+    }
+
+    fn sort(&mut self, reverse: bool) {
+        let columns = match (self.stack.last(), self.tab) {
+            (Some(Screen::Finding { .. } | Screen::Event { .. }), _) => {
+                self.message = Some("evidence lines stay in file order".into());
+                return;
+            }
+            (Some(Screen::Person { .. }), _) | (None, Tab::Search) => EVENT_COLUMNS.len(),
+            (None, Tab::Overview) => {
+                self.message = Some("sources are listed in reading order".into());
+                return;
+            }
+            (None, _) => FINDING_COLUMNS.len(),
+        };
+        let list = self.list_mut();
+        list.sort = Some(match (list.sort, reverse) {
+            (None, false) => (0, false),
+            (None, true) => (0, true),
+            (Some((c, d)), true) => (c, !d),
+            (Some((c, _)), false) => ((c + 1) % columns, false),
+        });
+        self.refresh_current();
+    }
+
+    fn cycle_range(&mut self) {
+        let last = self
+            .sources
+            .iter()
+            .filter_map(|s| s.span.map(|(_, b)| b))
+            .max()
+            .or_else(|| self.findings.iter().map(|f| f.ts_last).max());
+        let Some(last) = last else {
+            self.message = Some("nothing loaded yet".into());
+            return;
+        };
+        let day_start = |ms: i64| -> i64 {
+            let local = chrono::DateTime::from_timestamp_millis(ms).map(|t| t.with_timezone(&self.cx.tz).date_naive());
+            local
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|n| match vigil_parsers::time::resolve_in(self.cx.tz, n) {
+                    vigil_parsers::time::LocalResolution::Exact(ms) => ms,
+                    vigil_parsers::time::LocalResolution::Ambiguous { early, .. } => early,
+                })
+                .unwrap_or(ms)
+        };
+        let start = day_start(last);
+        let end = day_start(start + 36 * 3_600_000);
+        self.range = match self.range.preset {
+            0 => Range {
+                from: Some(start),
+                to: Some(end),
+                label: local(&self.cx, start, "%a %d %b"),
+                preset: 1,
+            },
+            1 => {
+                // The week (Monday on) of the last day.
+                let weekday = chrono::DateTime::from_timestamp_millis(start).map_or(0, |t| {
+                    chrono::Datelike::weekday(&t.with_timezone(&self.cx.tz)).num_days_from_monday()
+                });
+                let from = day_start(start - i64::from(weekday) * 86_400_000 + 3 * 3_600_000);
+                Range {
+                    from: Some(from),
+                    to: Some(end),
+                    label: format!("week of {}", local(&self.cx, from, "%a %d %b")),
+                    preset: 2,
+                }
+            }
+            _ => Range {
+                label: "all time".into(),
+                ..Range::default()
+            },
+        };
+        self.refresh_all();
+    }
+
+    fn drill(&mut self) {
+        let page = self.page();
+        match self.stack.last() {
+            Some(Screen::Finding { .. }) | Some(Screen::Event { .. }) => {
+                self.message = Some("p: the person; Esc: back".into());
+            }
+            Some(Screen::Person { list, .. }) => {
+                if let Some(row) = list.current() {
+                    self.open_event(row);
+                }
+            }
+            None => match self.tab {
+                Tab::Overview => {
+                    // The selected source's problems, if any.
+                    let i = self.list().selected;
+                    if let Some(s) = self.sources.get(i) {
+                        self.message = Some(match (&s.error, &s.skipped) {
+                            (Some(e), _) => e.clone(),
+                            (_, Some(sk)) => format!("{}: skipped: {sk}", s.path.display()),
+                            _ => format!(
+                                "{}: {} lines, {} rejected (vigil ingest {} lists them)",
+                                s.path.display(),
+                                s.lines,
+                                s.rejected,
+                                s.path.display()
+                            ),
+                        });
+                    }
+                }
+                Tab::Search => {
+                    if let Some(row) = self.list().current() {
+                        self.open_event(row);
+                    }
+                }
+                _ => {
+                    if let Some(f) = self.selected_finding() {
+                        let mut evidence = EvidenceList::new(f.evidence.clone());
+                        evidence.read(&self.sources, 0, page + 1);
+                        log::info!("opened finding {} ({} {})", f.id, f.rule, f.subject());
+                        self.stack.push(Screen::Finding {
+                            id: f.id.clone(),
+                            evidence,
+                        });
+                        self.read_evidence();
+                    }
+                }
+            },
+        }
+    }
+
+    fn open_event(&mut self, row: u32) {
+        let Some(events) = &self.events else { return };
+        let cells = self.event_cells(row);
+        let fields: Vec<(&'static str, String)> = EVENT_COLUMNS.iter().copied().zip(cells).collect();
+        let refs: Vec<Evidence> = events.evidence(row as usize).into_iter().collect();
+        let mut evidence = EvidenceList::new(refs);
+        evidence.read(&self.sources, 0, 1);
+        self.stack.push(Screen::Event { fields, evidence });
+    }
+
+    /// The subject of the selected row: a finding's person (else device, else address), an
+    /// event's who (else device, else address).
+    fn selected_subject(&self) -> Option<String> {
+        match self.stack.last() {
+            Some(Screen::Finding { id, .. }) => self.finding(id).map(|f| f.subject().to_owned()),
+            Some(Screen::Event { fields, .. }) => ["WHO", "DEVICE", "IP"].iter().find_map(|k| {
+                fields
+                    .iter()
+                    .find(|(n, v)| n == k && !v.is_empty())
+                    .map(|(_, v)| v.clone())
+            }),
+            Some(Screen::Person { list, .. }) => list.current().and_then(|r| self.event_subject(r)),
+            None if self.tab == Tab::Search => self.list().current().and_then(|r| self.event_subject(r)),
+            None => self.selected_finding().map(|f| f.subject().to_owned()),
+        }
+        .filter(|s| !s.is_empty() && s != "-")
+    }
+
+    fn event_subject(&self, row: u32) -> Option<String> {
+        let events = self.events.as_ref()?;
+        [Field::Who, Field::Device, Field::Ip]
+            .iter()
+            .find_map(|&f| events.field(f).name(row as usize).map(str::to_owned))
+    }
+
+    fn open_person(&mut self) {
+        match self.selected_subject() {
+            Some(key) => {
+                log::info!("opened the profile of {key}");
+                let screen = self.person_screen(&key);
+                self.stack.push(screen);
+            }
+            None => self.message = Some("no person, device or address on this row".into()),
+        }
+    }
+
+    fn person_screen(&self, key: &str) -> Screen {
+        let mut profile = Profile {
+            key: key.to_owned(),
+            ..Profile::default()
+        };
+        for f in &self.findings {
+            let about = [&f.user, &f.device, &f.ip]
+                .iter()
+                .any(|v| v.as_deref().is_some_and(|v| v.eq_ignore_ascii_case(key)));
+            if about {
+                profile.findings[f.severity as usize] += 1;
+            }
+        }
+        let mut rows = Vec::new();
+        if let Some(events) = &self.events {
+            rows = events.of_subject(key);
+            let mut devices: std::collections::HashMap<&str, u64> = Default::default();
+            let mut ips: std::collections::HashMap<&str, u64> = Default::default();
+            let mut accounts: std::collections::HashMap<&str, u64> = Default::default();
+            let mut kinds = [(0u64, 0u64, 0u64); 7];
+            for &r in &rows {
+                let r = r as usize;
+                if let Some(d) = events.field(Field::Device).name(r) {
+                    *devices.entry(d).or_default() += 1;
+                }
+                if let Some(ip) = events.field(Field::Ip).name(r) {
+                    *ips.entry(ip).or_default() += 1;
+                }
+                if let Some(w) = events.field(Field::Who).name(r) {
+                    *accounts.entry(w).or_default() += 1;
+                }
+                let k = &mut kinds[events.kind[r] as usize];
+                k.0 += 1;
+                k.1 += u64::from(events.blocked[r]);
+                k.2 += events.bytes[r];
+            }
+            let top = |m: std::collections::HashMap<&str, u64>| {
+                let mut v: Vec<(String, u64)> = m.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
+                v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                v
+            };
+            profile.devices = top(devices);
+            profile.ips = top(ips);
+            profile.accounts = top(accounts);
+            profile.kinds = kinds
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| k.0 > 0)
+                .map(|(i, k)| (kind_name(i as u8), k.0, k.1, k.2))
+                .collect();
+            profile.span = rows
+                .first()
+                .zip(rows.last())
+                .map(|(&a, &b)| (events.ts[a as usize], events.ts[b as usize]));
+        }
+        let user = profile
+            .accounts
+            .first()
+            .map(|(a, _)| a.clone())
+            .unwrap_or_else(|| key.to_owned());
+        let ip = profile.ips.first().and_then(|(ip, _)| ip.parse().ok());
+        profile.groups = self
+            .cx
+            .groups_of(Some(&user), ip)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let mut list = List {
+            order: Vec::new(),
+            ..List::default()
+        };
+        if let Some(events) = &self.events {
+            list.order = filter_sort(events, &rows, &Filter::default(), &self.range, None);
+        }
+        Screen::Person {
+            profile: Box::new(profile),
+            rows,
+            list,
+        }
+    }
+
+    fn add_to_case(&mut self) {
+        let Some(f) = self.selected_finding().cloned() else {
+            self.message = Some("select a finding to add to the case basket".into());
+            return;
+        };
+        let sources = &self.sources;
+        let file = |i: u32| {
+            sources
+                .get(i as usize)
+                .map_or_else(String::new, |s| s.path.display().to_string())
+        };
+        self.message = Some(match self.store.add_to_basket(&f, file) {
+            Ok(path) => {
+                log::info!("finding {} added to the case basket", f.id);
+                format!(
+                    "added to the case basket ({}): {} {}",
+                    path.display(),
+                    f.rule,
+                    f.subject()
+                )
+            }
+            Err(e) => format!("could not add to the case basket: {e:#}"),
+        });
+    }
+
+    // ----- cells -----
+
+    /// The cells of event `row`, in [`EVENT_COLUMNS`] order.
+    pub fn event_cells(&self, row: u32) -> Vec<String> {
+        let Some(e) = &self.events else { return Vec::new() };
+        let r = row as usize;
+        let name = |f: Field| e.field(f).name(r).unwrap_or("").to_owned();
+        vec![
+            local(&self.cx, e.ts[r], "%a %d %H:%M:%S"),
+            kind_name(e.kind[r]).to_owned(),
+            name(Field::Who),
+            name(Field::Device),
+            name(Field::Ip),
+            name(Field::Action),
+            name(Field::Target),
+            e.detail(r),
+        ]
+    }
+
+    /// The cells of finding `i`, in [`FINDING_COLUMNS`] order.
+    pub fn finding_cells(&self, i: u32) -> Vec<String> {
+        let Some(f) = self.findings.get(i as usize) else {
+            return Vec::new();
+        };
+        let reviewed = if self.store.review(&f.id).is_some() { "✓" } else { "" };
+        vec![
+            format!("{}{reviewed}", short_severity(f.severity)),
+            local(&self.cx, f.ts_first, "%a %d %H:%M"),
+            f.subject().to_owned(),
+            f.rule.to_owned(),
+            f.count.to_string(),
+            f.summary.clone(),
+        ]
+    }
+
+    // ----- export -----
+
+    fn export(&mut self, path: PathBuf) {
+        if path.as_os_str().is_empty() {
+            return;
+        }
+        let tx = self.notices.0.clone();
+        let sources: Vec<String> = self.sources.iter().map(|s| s.path.display().to_string()).collect();
+        let file = move |i: u32| sources.get(i as usize).cloned().unwrap_or_default();
+        let send = move |r: anyhow::Result<u64>, path: &std::path::Path| {
+            let _ = tx.send(match r {
+                Ok(n) => format!("exported {n} rows to {}", path.display()),
+                Err(e) => format!("export failed: {e:#}"),
+            });
+        };
+        log::info!("export to {}", path.display());
+        self.exports += 1;
+        match self.stack.last().cloned() {
+            Some(Screen::Finding { evidence, .. } | Screen::Event { evidence, .. }) => {
+                let mut ev = evidence;
+                let n = ev.refs.len();
+                ev.read(&self.sources, 0, n);
+                let rows: Vec<Vec<String>> = ev
+                    .refs
+                    .iter()
+                    .zip(&ev.lines)
+                    .map(|(r, l)| {
+                        let text = l
+                            .as_ref()
+                            .map(|l| l.text.clone().unwrap_or_else(|e| e))
+                            .unwrap_or_default();
+                        vec![file(r.source), r.line.to_string(), r.offset.to_string(), text]
+                    })
+                    .collect();
+                let r = super::store::export(&path, &["file", "line", "offset", "text"], rows.into_iter());
+                send(r, &path);
+            }
+            Some(Screen::Person { list, .. }) => self.export_events(path, list.order.clone(), send),
+            None if self.tab == Tab::Search => {
+                let order = self.lists[Tab::Search.index()].order.clone();
+                self.export_events(path, order, send);
+            }
+            None if self.tab == Tab::Overview => {
+                let rows: Vec<Vec<String>> = self.sources.iter().map(|s| self.source_cells(s)).collect();
+                let r = super::store::export(&path, &SOURCE_COLUMNS, rows.into_iter());
+                send(r, &path);
+            }
+            None => {
+                let header = [
+                    "id",
+                    "rule",
+                    "severity",
+                    "ts_first",
+                    "ts_last",
+                    "user",
+                    "device",
+                    "ip",
+                    "about",
+                    "count",
+                    "summary",
+                    "evidence",
+                    "reviewed",
+                    "review_note",
+                ];
+                let rows: Vec<Vec<String>> = self
+                    .list()
+                    .order
+                    .iter()
+                    .filter_map(|&i| self.findings.get(i as usize))
+                    .map(|f| {
+                        let review = self.store.review(&f.id);
+                        vec![
+                            f.id.clone(),
+                            f.rule.to_owned(),
+                            f.severity.as_str().to_owned(),
+                            vigil_parsers::time::format_rfc3339(f.ts_first),
+                            vigil_parsers::time::format_rfc3339(f.ts_last),
+                            f.user.clone().unwrap_or_default(),
+                            f.device.clone().unwrap_or_default(),
+                            f.ip.clone().unwrap_or_default(),
+                            f.about.clone().unwrap_or_default(),
+                            f.count.to_string(),
+                            f.summary.clone(),
+                            f.evidence
+                                .iter()
+                                .map(|e| format!("{}:{}", file(e.source), e.line))
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                            if review.is_some() { "yes" } else { "no" }.to_owned(),
+                            review.map(|r| r.note.clone()).unwrap_or_default(),
+                        ]
+                    })
+                    .collect();
+                let r = super::store::export(&path, &header, rows.into_iter());
+                send(r, &path);
+            }
+        }
+    }
+
+    fn export_events(
+        &mut self,
+        path: PathBuf,
+        order: Vec<u32>,
+        send: impl FnOnce(anyhow::Result<u64>, &std::path::Path) + Send + 'static,
+    ) {
+        let Some(events) = self.events.clone() else {
+            self.message = Some("events are still being indexed".into());
+            self.exports = self.exports.saturating_sub(1);
+            return;
+        };
+        let cx = self.cx.clone();
+        let sources: Vec<String> = self.sources.iter().map(|s| s.path.display().to_string()).collect();
+        self.message = Some(format!("exporting {} events to {} …", order.len(), path.display()));
+        let spawned = std::thread::Builder::new().name("vigil-export".into()).spawn(move || {
+            let rows = order.into_iter().map(|row| {
+                let r = row as usize;
+                let name = |f: Field| events.field(f).name(r).unwrap_or("").to_owned();
+                let ev = events.evidence(r);
+                vec![
+                    vigil_parsers::time::format_rfc3339(events.ts[r]),
+                    kind_name(events.kind[r]).to_owned(),
+                    name(Field::Who),
+                    name(Field::Device),
+                    name(Field::Ip),
+                    name(Field::Action),
+                    name(Field::Target),
+                    events.detail(r),
+                    ev.and_then(|e| sources.get(e.source as usize).cloned())
+                        .unwrap_or_default(),
+                    ev.map(|e| e.line.to_string()).unwrap_or_default(),
+                ]
+            });
+            let _ = &cx;
+            let header = [
+                "time", "kind", "who", "device", "ip", "action", "host", "detail", "file", "line",
+            ];
+            let r = super::store::export(&path, &header, rows);
+            send(r, &path);
+        });
+        if let Err(e) = spawned {
+            self.exports = self.exports.saturating_sub(1);
+            self.message = Some(format!("export failed: {e}"));
+        }
+    }
+
+    /// The cells of a source row, in [`SOURCE_COLUMNS`] order.
+    pub fn source_cells(&self, s: &SourceRow) -> Vec<String> {
+        let state = match (&s.error, &s.skipped, s.read) {
+            (Some(_), _, _) => "unreadable".to_owned(),
+            (_, Some(_), _) => "skipped".to_owned(),
+            (_, _, false) => "waiting".to_owned(),
+            _ if s.rejected > 0 => "rejects".to_owned(),
+            _ => "ok".to_owned(),
+        };
+        let (first, last) = match s.span {
+            Some((a, b)) => (local(&self.cx, a, "%a %d %H:%M"), local(&self.cx, b, "%a %d %H:%M")),
+            None => (String::new(), String::new()),
+        };
+        vec![
+            s.name(),
+            s.kind.map_or("", |k| k.as_str()).to_owned(),
+            first,
+            last,
+            s.lines.to_string(),
+            s.rejected.to_string(),
+            state,
+        ]
+    }
+}
+
+/// A severity in four letters.
+pub fn short_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "CRIT",
+        Severity::High => "HIGH",
+        Severity::Medium => "MED",
+        Severity::Low => "LOW",
+        Severity::Info => "INFO",
+    }
+}
+
+/// A finding's values for a filter field (`None`: every text free words look in).
+fn finding_values<'a>(f: &'a Finding, field: Option<&str>, reviewed: &'static str) -> Vec<&'a str> {
+    let opt = |v: &'a Option<String>| v.as_deref().into_iter().collect::<Vec<_>>();
+    match field {
+        Some("user") => [&f.user, &f.device, &f.ip]
+            .into_iter()
+            .filter_map(|v| v.as_deref())
+            .collect(),
+        Some("device") => opt(&f.device),
+        Some("ip") => opt(&f.ip),
+        Some("rule") => vec![f.rule],
+        Some("severity") => vec![f.severity.as_str()],
+        Some("about") => opt(&f.about),
+        Some("summary") => vec![&f.summary],
+        Some("reviewed") => vec![reviewed],
+        _ => {
+            let mut v = vec![f.rule, f.severity.as_str(), f.summary.as_str()];
+            v.extend(
+                [&f.user, &f.device, &f.ip, &f.about]
+                    .into_iter()
+                    .filter_map(|v| v.as_deref()),
+            );
+            v
+        }
+    }
+}
+
+/// Parses a typed time range: `all`, a day, `FROM..TO` (days or "day HH:MM"; either may be
+/// left out). The last day is included.
+pub fn parse_range(cx: &Context, text: &str) -> Result<Range, String> {
+    let text = text.trim();
+    if text.is_empty() || text.eq_ignore_ascii_case("all") {
+        return Ok(Range {
+            label: "all time".into(),
+            ..Range::default()
+        });
+    }
+    let at = |s: &str, end: bool| -> Result<Option<i64>, String> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(None);
+        }
+        let (naive, day) = match chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M") {
+            Ok(n) => (n, false),
+            Err(_) => match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                Ok(d) => (d.and_hms_opt(0, 0, 0).unwrap_or_default(), true),
+                Err(_) => return Err(format!("`{s}` is not a day (2026-11-16) or a time (2026-11-16 09:00)")),
+            },
+        };
+        let naive = if end && day {
+            naive + chrono::Duration::days(1)
+        } else {
+            naive
+        };
+        Ok(Some(match vigil_parsers::time::resolve_in(cx.tz, naive) {
+            vigil_parsers::time::LocalResolution::Exact(ms) => ms,
+            vigil_parsers::time::LocalResolution::Ambiguous { early, .. } => early,
+        }))
+    };
+    let (from, to) = match text.split_once("..") {
+        Some((a, b)) => (at(a, false)?, at(b, true)?),
+        None => (at(text, false)?, at(text, true)?),
+    };
+    if let (Some(a), Some(b)) = (from, to)
+        && a >= b
+    {
+        return Err(format!("`{text}`: the range ends before it starts"));
+    }
+    Ok(Range {
+        from,
+        to,
+        label: text.to_owned(),
+        preset: 3,
+    })
+}
+
+/// Which events `filter` keeps, as a flag per event (`None`: every event).
+fn filter_mask(events: &EventIndex, filter: &Filter) -> Option<Vec<bool>> {
+    if filter.is_empty() {
+        return None;
+    }
+    let n = events.len();
+    let mut keep = vec![true; n];
+    let field_of = |name: &str| match name {
+        "user" => Some(Field::Who),
+        "device" => Some(Field::Device),
+        "ip" => Some(Field::Ip),
+        "action" => Some(Field::Action),
+        "host" => Some(Field::Target),
+        _ => None,
+    };
+    for term in &filter.terms {
+        let hit: Vec<bool> = match term.field {
+            Some("kind") => {
+                let kinds: Vec<bool> = Kind::ALL.iter().map(|k| term.matcher.matches(k.as_str())).collect();
+                events.kind.par_iter().map(|&k| kinds[k as usize]).collect()
+            }
+            Some("detail") => match &term.matcher {
+                super::filter::Matcher::Contains(w) | super::filter::Matcher::Exact(w) => events.detail_contains(w),
+                other => {
+                    let m = other.clone();
+                    (0..n).into_par_iter().map(|r| m.matches(&events.detail(r))).collect()
+                }
+            },
+            Some(name) => {
+                let Some(field) = field_of(name) else { continue };
+                let coded = events.field(field);
+                let table = coded.ids_where(|v| term.matcher.matches(v));
+                coded
+                    .ids
+                    .par_iter()
+                    .map(|&id| id != NONE && table[id as usize])
+                    .collect()
+            }
+            None => {
+                let tables: Vec<(&[u32], Vec<bool>)> = Field::ALL
+                    .iter()
+                    .map(|&f| {
+                        let c = events.field(f);
+                        (c.ids.as_slice(), c.ids_where(|v| term.matcher.matches(v)))
+                    })
+                    .collect();
+                let mut hit = match &term.matcher {
+                    super::filter::Matcher::Contains(w) => events.detail_contains(w),
+                    _ => vec![false; n],
+                };
+                hit.par_iter_mut().enumerate().for_each(|(r, h)| {
+                    if !*h {
+                        *h = tables.iter().any(|(ids, t)| ids[r] != NONE && t[ids[r] as usize]);
+                    }
+                });
+                hit
+            }
+        };
+        keep.par_iter_mut().zip(hit).for_each(|(k, h)| *k &= h != term.negate);
+    }
+    Some(keep)
+}
+
+/// The rows of `rows` (in time order) that match, sorted by a column of [`EVENT_COLUMNS`].
+fn filter_sort(
+    events: &EventIndex,
+    rows: &[u32],
+    filter: &Filter,
+    range: &Range,
+    sort: Option<(usize, bool)>,
+) -> Vec<u32> {
+    let mask = filter_mask(events, filter);
+    let mut out: Vec<u32> = rows
+        .par_iter()
+        .copied()
+        .filter(|&r| range.contains(events.ts[r as usize]) && mask.as_ref().is_none_or(|m| m[r as usize]))
+        .collect();
+    sort_events(events, &mut out, sort);
+    out
+}
+
+/// Sorts event rows (given in time order) by a column; ties stay in time order.
+fn sort_events(events: &EventIndex, rows: &mut Vec<u32>, sort: Option<(usize, bool)>) {
+    let Some((col, desc)) = sort else { return };
+    let ranked = |field: Field, rows: &mut Vec<u32>| {
+        let coded = events.field(field);
+        let rank = coded.ranks();
+        let mut keyed: Vec<(u32, u32)> = rows
+            .par_iter()
+            .map(|&r| {
+                let id = coded.ids[r as usize];
+                (if id == NONE { u32::MAX } else { rank[id as usize] }, r)
+            })
+            .collect();
+        radsort::sort_by_key(&mut keyed, |k| k.0);
+        *rows = keyed.into_iter().map(|k| k.1).collect();
+    };
+    match col {
+        0 => {}
+        1 => {
+            let mut keyed: Vec<(u8, u32)> = rows.iter().map(|&r| (events.kind[r as usize], r)).collect();
+            radsort::sort_by_key(&mut keyed, |k| k.0);
+            *rows = keyed.into_iter().map(|k| k.1).collect();
+        }
+        2 => ranked(Field::Who, rows),
+        3 => ranked(Field::Device, rows),
+        4 => ranked(Field::Ip, rows),
+        5 => ranked(Field::Action, rows),
+        6 => ranked(Field::Target, rows),
+        _ => {
+            let mut keyed: Vec<(String, u32)> = rows.par_iter().map(|&r| (events.detail(r as usize), r)).collect();
+            keyed.par_sort_by(|a, b| a.0.cmp(&b.0));
+            *rows = keyed.into_iter().map(|k| k.1).collect();
+        }
+    }
+    if desc {
+        rows.reverse();
+    }
+}
+
+/// The Search view's rows: every event in the range matching the filter, sorted.
+fn search(events: &EventIndex, filter: &Filter, range: &Range, sort: Option<(usize, bool)>) -> Vec<u32> {
+    filter_sort(events, &events.by_time, filter, range, sort)
+}
+
+/// Top talkers and bytes per hour of day over the web and firewall events in the range.
+fn usage(events: Option<&EventIndex>, range: &Range, cx: &Context) -> Usage {
+    let Some(e) = events else { return Usage::default() };
+    let who = e.field(Field::Who);
+    let dev = e.field(Field::Device);
+    let ip = e.field(Field::Ip);
+    let traffic = |r: usize| matches!(Kind::ALL.get(e.kind[r] as usize), Some(Kind::Web | Kind::Flow));
+    // Bytes per subject: the person, else the device, else the address (ids offset per field).
+    let (nw, nd) = (who.names.len(), dev.names.len());
+    // The proxies' and resolvers' own traffic is everyone's: not a talker.
+    let infrastructure = ip.ids_where(|a| {
+        let a = a.parse().ok();
+        vigil_queries::context::any_contains(&cx.proxies, a) || vigil_queries::context::any_contains(&cx.resolvers, a)
+    });
+    let subject = |r: usize| -> Option<usize> {
+        if ip.ids[r] != NONE && infrastructure[ip.ids[r] as usize] {
+            None
+        } else if who.ids[r] != NONE {
+            Some(who.ids[r] as usize)
+        } else if dev.ids[r] != NONE {
+            Some(nw + dev.ids[r] as usize)
+        } else if ip.ids[r] != NONE {
+            Some(nw + nd + ip.ids[r] as usize)
+        } else {
+            None
+        }
+    };
+    let slots = nw + nd + ip.names.len();
+    // The local hour of every UTC hour in the span, looked up per event.
+    const HOUR: i64 = 3_600_000;
+    let (lo, hi) =
+        e.ts.par_iter()
+            .fold(|| (i64::MAX, i64::MIN), |(a, b), &t| (a.min(t), b.max(t)))
+            .reduce(|| (i64::MAX, i64::MIN), |(a, b), (c, d)| (a.min(c), b.max(d)));
+    if lo > hi {
+        return Usage::default();
+    }
+    let first = lo.div_euclid(HOUR);
+    let span = (hi.div_euclid(HOUR) - first + 1).clamp(1, 24 * 3660) as usize;
+    let local_hour: Vec<u8> = (0..span)
+        .map(|h| {
+            chrono::DateTime::from_timestamp_millis((first + h as i64) * HOUR)
+                .map_or(0, |t| chrono::Timelike::hour(&t.with_timezone(&cx.tz)) as u8)
+        })
+        .collect();
+    let (per, hours) = (0..e.len())
+        .into_par_iter()
+        .filter(|&r| traffic(r) && range.contains(e.ts[r]))
+        .fold(
+            || (vec![(0u64, 0u64); slots], [0u64; 24]),
+            |(mut per, mut hours), r| {
+                if let Some(s) = subject(r) {
+                    per[s].0 += e.bytes[r];
+                    per[s].1 += 1;
+                }
+                let h = usize::try_from(e.ts[r].div_euclid(HOUR) - first).unwrap_or(0);
+                let hour = local_hour.get(h).copied().unwrap_or(0) as usize;
+                hours[hour] += e.bytes[r];
+                (per, hours)
+            },
+        )
+        .reduce(
+            || (vec![(0u64, 0u64); slots], [0u64; 24]),
+            |(mut a, mut ha), (b, hb)| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.0 += y.0;
+                    x.1 += y.1;
+                }
+                for (x, y) in ha.iter_mut().zip(hb) {
+                    *x += y;
+                }
+                (a, ha)
+            },
+        );
+    let name = |s: usize| -> String {
+        if s < nw {
+            who.names[s].clone()
+        } else if s < nw + nd {
+            dev.names[s - nw].clone()
+        } else {
+            ip.names[s - nw - nd].clone()
+        }
+    };
+    let mut talkers: Vec<(usize, u64, u64)> = per
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.1 > 0)
+        .map(|(s, p)| (s, p.0, p.1))
+        .collect();
+    talkers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    talkers.truncate(20);
+    Usage {
+        talkers: talkers.into_iter().map(|(s, b, n)| (name(s), b, n)).collect(),
+        by_hour: hours,
+    }
+}
