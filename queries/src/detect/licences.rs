@@ -332,10 +332,11 @@ fn frame_max(df: Option<&DataFrame>, column: &str) -> PolarsResult<Option<i64>> 
 /// The end of the period the inputs cover: the latest time of any source or frame.
 fn period_end(inputs: &Inputs) -> PolarsResult<Option<i64>> {
     // Timed sources end at their last record; exports without event times at when they were
-    // taken.
+    // taken. Files that were not read (a README beside the logs) say nothing of the period.
     let mut end = inputs
         .sources
         .iter()
+        .filter(|s| s.kind.is_some())
         .filter_map(|s| s.span.map(|(_, last)| last).or(s.taken))
         .max();
     for (df, column) in [
