@@ -7,13 +7,11 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::mpsc::{Receiver, Sender};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use rayon::prelude::*;
-use vigil_parsers::Kind;
 use vigil_parsers::ingest::Progress;
 use vigil_queries::context::Context;
 use vigil_queries::findings::{Evidence, Finding, Severity};
 
-use super::events::{EventIndex, Field, NONE, kind_name};
+use super::events::{EventIndex, Field, kind_name};
 use super::evidence::Line;
 use super::filter::{EVENT_FIELDS, FINDING_FIELDS, Fields, Filter};
 use super::keymap::{Action, Keymap};
@@ -99,11 +97,55 @@ pub const EVENT_COLUMNS: [&str; 8] = ["TIME", "KIND", "WHO", "DEVICE", "IP", "AC
 /// Columns of the source list on the Overview.
 pub const SOURCE_COLUMNS: [&str; 7] = ["SOURCE", "KIND", "FIRST", "LAST", "LINES", "REJECTED", "STATE"];
 
+/// The rows of a list in display order: owned, or every event in one of the index's kept
+/// orders (shared, not copied: ten million rows cost nothing to show).
+#[derive(Clone, Default)]
+pub enum Rows {
+    /// Rows of this list alone.
+    #[default]
+    Empty,
+    /// Rows of this list alone.
+    Owned(Vec<u32>),
+    /// Events in the index's kept order for a column (a range of that order).
+    Every(Arc<EventIndex>, usize, std::ops::Range<usize>),
+}
+
+impl std::fmt::Debug for Rows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Rows({})", self.len())
+    }
+}
+
+impl std::ops::Deref for Rows {
+    type Target = [u32];
+    fn deref(&self) -> &[u32] {
+        match self {
+            Rows::Empty => &[],
+            Rows::Owned(v) => v,
+            Rows::Every(e, col, range) => &e.sorted_by(*col)[range.clone()],
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Rows {
+    type Item = &'a u32;
+    type IntoIter = std::slice::Iter<'a, u32>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl From<Vec<u32>> for Rows {
+    fn from(v: Vec<u32>) -> Rows {
+        Rows::Owned(v)
+    }
+}
+
 /// A list on screen: which rows, in which order, which is selected, how sorted and filtered.
 #[derive(Debug, Clone, Default)]
 pub struct List {
     /// Row ids in display order.
-    pub order: Vec<u32>,
+    pub order: Rows,
     /// Index into `order` of the selected row.
     pub selected: usize,
     /// Index into `order` of the first row shown.
@@ -152,8 +194,8 @@ impl List {
     }
 
     /// Replaces the rows, keeping `keep` selected when it is still there.
-    pub fn set_rows(&mut self, order: Vec<u32>, keep: Option<u32>, page: usize) {
-        self.order = order;
+    pub fn set_rows(&mut self, order: impl Into<Rows>, keep: Option<u32>, page: usize) {
+        self.order = order.into();
         let at = keep.and_then(|k| self.order.iter().position(|&r| r == k));
         match at {
             Some(i) => self.select(i, page),
@@ -179,7 +221,7 @@ impl EvidenceList {
         EvidenceList {
             lines: vec![None; n],
             list: List {
-                order: (0..n as u32).collect(),
+                order: Rows::Owned((0..n as u32).collect()),
                 ..List::default()
             },
             refs,
@@ -355,7 +397,7 @@ struct SearchJob {
 /// A search's result.
 pub struct SearchDone {
     generation: u64,
-    order: Vec<u32>,
+    order: Result<Rows, String>,
     /// Seconds it took.
     pub seconds: f64,
 }
@@ -392,6 +434,7 @@ pub struct App {
     pub hourly: Vec<(i64, u64, u64)>,
     /// Usage totals in the range.
     pub usage: Usage,
+    traffic: Option<super::search::Traffic>,
     /// Loading state.
     pub loading: Loading,
     /// The time range.
@@ -445,6 +488,7 @@ impl App {
             events: None,
             hourly: Vec::new(),
             usage: Usage::default(),
+            traffic: None,
             loading: Loading::default(),
             range: Range {
                 label: "all time".into(),
@@ -477,7 +521,7 @@ impl App {
                     job = newer;
                 }
                 let started = std::time::Instant::now();
-                let order = search(&job.events, &job.filter, &job.range, job.sort);
+                let order = super::search::search(&job.events, &job.filter, &job.range, job.sort);
                 let done = SearchDone {
                     generation: job.generation,
                     order,
@@ -598,9 +642,11 @@ impl App {
             }
             Msg::Events(index) => {
                 self.hourly = index.hourly();
-                self.events = Some(index);
+                self.events = Some(index.clone());
                 self.loading.stage = None;
-                self.usage = usage(self.events.as_deref(), &self.range, &self.cx);
+                let traffic = super::search::Traffic::new(&index, &self.cx);
+                self.usage = traffic.usage(&index, &self.range);
+                self.traffic = Some(traffic);
                 self.refresh_search();
                 // A person opened before the events were indexed gets their timeline now.
                 let keys: Vec<(usize, String)> = self
@@ -703,11 +749,22 @@ impl App {
             return false;
         }
         self.last_search = Some(d.seconds);
-        let page = self.page();
-        let list = &mut self.lists[Tab::Search.index()];
-        list.pending = false;
-        list.set_rows(d.order, None, page);
+        self.lists[Tab::Search.index()].pending = false;
+        self.searched(d.order);
         true
+    }
+
+    fn searched(&mut self, order: Result<Rows, String>) {
+        let page = self.page();
+        match order {
+            Ok(order) => self.lists[Tab::Search.index()].set_rows(order, None, page),
+            Err(e) => {
+                // The sort could not be done: say why and go back to time order.
+                self.message = Some(e);
+                self.lists[Tab::Search.index()].sort = None;
+                self.refresh_search();
+            }
+        }
     }
 
     // ----- lists -----
@@ -715,7 +772,7 @@ impl App {
     fn list_sources(&mut self) {
         let page = self.page();
         let keep = self.lists[Tab::Overview.index()].current();
-        let order = (0..self.sources.len() as u32).collect();
+        let order: Vec<u32> = (0..self.sources.len() as u32).collect();
         self.lists[Tab::Overview.index()].set_rows(order, keep, page);
     }
 
@@ -798,9 +855,8 @@ impl App {
             }
             None => {
                 // No worker (tests that want no threads): search here.
-                let order = search(&job.events, &job.filter, &job.range, job.sort);
-                let page = self.page();
-                self.lists[Tab::Search.index()].set_rows(order, None, page);
+                let order = super::search::search(&job.events, &job.filter, &job.range, job.sort);
+                self.searched(order);
             }
         }
     }
@@ -810,7 +866,7 @@ impl App {
         let Some(events) = self.events.clone() else { return };
         if let Some(Screen::Person { rows, list, .. }) = self.stack.last_mut() {
             let keep = list.current();
-            let order = filter_sort(&events, rows, &list.filter, &self.range, list.sort);
+            let order = super::search::timeline(&events, rows, &list.filter, &self.range, list.sort);
             list.set_rows(order, keep, page);
         }
     }
@@ -831,7 +887,9 @@ impl App {
         let keep = self.keep_selected();
         self.refresh_findings(keep);
         self.refresh_search();
-        self.usage = usage(self.events.as_deref(), &self.range, &self.cx);
+        if let (Some(t), Some(e)) = (&self.traffic, &self.events) {
+            self.usage = t.usage(e, &self.range);
+        }
         self.refresh_person();
     }
 
@@ -1349,11 +1407,11 @@ impl App {
             .map(str::to_owned)
             .collect();
         let mut list = List {
-            order: Vec::new(),
+            order: Rows::Empty,
             ..List::default()
         };
         if let Some(events) = &self.events {
-            list.order = filter_sort(events, &rows, &Filter::default(), &self.range, None);
+            list.order = super::search::timeline(events, &rows, &Filter::default(), &self.range, None).into();
         }
         Screen::Person {
             profile: Box::new(profile),
@@ -1524,7 +1582,7 @@ impl App {
     fn export_events(
         &mut self,
         path: PathBuf,
-        order: Vec<u32>,
+        order: Rows,
         send: impl FnOnce(anyhow::Result<u64>, &std::path::Path) + Send + 'static,
     ) {
         let Some(events) = self.events.clone() else {
@@ -1536,7 +1594,7 @@ impl App {
         let sources: Vec<String> = self.sources.iter().map(|s| s.path.display().to_string()).collect();
         self.message = Some(format!("exporting {} events to {} …", order.len(), path.display()));
         let spawned = std::thread::Builder::new().name("vigil-export".into()).spawn(move || {
-            let rows = order.into_iter().map(|row| {
+            let rows = order.iter().map(|&row| {
                 let r = row as usize;
                 let name = |f: Field| events.field(f).name(r).unwrap_or("").to_owned();
                 let ev = events.evidence(r);
@@ -1677,226 +1735,4 @@ pub fn parse_range(cx: &Context, text: &str) -> Result<Range, String> {
         label: text.to_owned(),
         preset: 3,
     })
-}
-
-/// Which events `filter` keeps, as a flag per event (`None`: every event).
-fn filter_mask(events: &EventIndex, filter: &Filter) -> Option<Vec<bool>> {
-    if filter.is_empty() {
-        return None;
-    }
-    let n = events.len();
-    let mut keep = vec![true; n];
-    let field_of = |name: &str| match name {
-        "user" => Some(Field::Who),
-        "device" => Some(Field::Device),
-        "ip" => Some(Field::Ip),
-        "action" => Some(Field::Action),
-        "host" => Some(Field::Target),
-        _ => None,
-    };
-    for term in &filter.terms {
-        let hit: Vec<bool> = match term.field {
-            Some("kind") => {
-                let kinds: Vec<bool> = Kind::ALL.iter().map(|k| term.matcher.matches(k.as_str())).collect();
-                events.kind.par_iter().map(|&k| kinds[k as usize]).collect()
-            }
-            Some("detail") => match &term.matcher {
-                super::filter::Matcher::Contains(w) | super::filter::Matcher::Exact(w) => events.detail_contains(w),
-                other => {
-                    let m = other.clone();
-                    (0..n).into_par_iter().map(|r| m.matches(&events.detail(r))).collect()
-                }
-            },
-            Some(name) => {
-                let Some(field) = field_of(name) else { continue };
-                let coded = events.field(field);
-                let table = coded.ids_where(|v| term.matcher.matches(v));
-                coded
-                    .ids
-                    .par_iter()
-                    .map(|&id| id != NONE && table[id as usize])
-                    .collect()
-            }
-            None => {
-                let tables: Vec<(&[u32], Vec<bool>)> = Field::ALL
-                    .iter()
-                    .map(|&f| {
-                        let c = events.field(f);
-                        (c.ids.as_slice(), c.ids_where(|v| term.matcher.matches(v)))
-                    })
-                    .collect();
-                let mut hit = match &term.matcher {
-                    super::filter::Matcher::Contains(w) => events.detail_contains(w),
-                    _ => vec![false; n],
-                };
-                hit.par_iter_mut().enumerate().for_each(|(r, h)| {
-                    if !*h {
-                        *h = tables.iter().any(|(ids, t)| ids[r] != NONE && t[ids[r] as usize]);
-                    }
-                });
-                hit
-            }
-        };
-        keep.par_iter_mut().zip(hit).for_each(|(k, h)| *k &= h != term.negate);
-    }
-    Some(keep)
-}
-
-/// The rows of `rows` (in time order) that match, sorted by a column of [`EVENT_COLUMNS`].
-fn filter_sort(
-    events: &EventIndex,
-    rows: &[u32],
-    filter: &Filter,
-    range: &Range,
-    sort: Option<(usize, bool)>,
-) -> Vec<u32> {
-    let mask = filter_mask(events, filter);
-    let mut out: Vec<u32> = rows
-        .par_iter()
-        .copied()
-        .filter(|&r| range.contains(events.ts[r as usize]) && mask.as_ref().is_none_or(|m| m[r as usize]))
-        .collect();
-    sort_events(events, &mut out, sort);
-    out
-}
-
-/// Sorts event rows (given in time order) by a column; ties stay in time order.
-fn sort_events(events: &EventIndex, rows: &mut Vec<u32>, sort: Option<(usize, bool)>) {
-    let Some((col, desc)) = sort else { return };
-    let ranked = |field: Field, rows: &mut Vec<u32>| {
-        let coded = events.field(field);
-        let rank = coded.ranks();
-        let mut keyed: Vec<(u32, u32)> = rows
-            .par_iter()
-            .map(|&r| {
-                let id = coded.ids[r as usize];
-                (if id == NONE { u32::MAX } else { rank[id as usize] }, r)
-            })
-            .collect();
-        radsort::sort_by_key(&mut keyed, |k| k.0);
-        *rows = keyed.into_iter().map(|k| k.1).collect();
-    };
-    match col {
-        0 => {}
-        1 => {
-            let mut keyed: Vec<(u8, u32)> = rows.iter().map(|&r| (events.kind[r as usize], r)).collect();
-            radsort::sort_by_key(&mut keyed, |k| k.0);
-            *rows = keyed.into_iter().map(|k| k.1).collect();
-        }
-        2 => ranked(Field::Who, rows),
-        3 => ranked(Field::Device, rows),
-        4 => ranked(Field::Ip, rows),
-        5 => ranked(Field::Action, rows),
-        6 => ranked(Field::Target, rows),
-        _ => {
-            let mut keyed: Vec<(String, u32)> = rows.par_iter().map(|&r| (events.detail(r as usize), r)).collect();
-            keyed.par_sort_by(|a, b| a.0.cmp(&b.0));
-            *rows = keyed.into_iter().map(|k| k.1).collect();
-        }
-    }
-    if desc {
-        rows.reverse();
-    }
-}
-
-/// The Search view's rows: every event in the range matching the filter, sorted.
-fn search(events: &EventIndex, filter: &Filter, range: &Range, sort: Option<(usize, bool)>) -> Vec<u32> {
-    filter_sort(events, &events.by_time, filter, range, sort)
-}
-
-/// Top talkers and bytes per hour of day over the web and firewall events in the range.
-fn usage(events: Option<&EventIndex>, range: &Range, cx: &Context) -> Usage {
-    let Some(e) = events else { return Usage::default() };
-    let who = e.field(Field::Who);
-    let dev = e.field(Field::Device);
-    let ip = e.field(Field::Ip);
-    let traffic = |r: usize| matches!(Kind::ALL.get(e.kind[r] as usize), Some(Kind::Web | Kind::Flow));
-    // Bytes per subject: the person, else the device, else the address (ids offset per field).
-    let (nw, nd) = (who.names.len(), dev.names.len());
-    // The proxies' and resolvers' own traffic is everyone's: not a talker.
-    let infrastructure = ip.ids_where(|a| {
-        let a = a.parse().ok();
-        vigil_queries::context::any_contains(&cx.proxies, a) || vigil_queries::context::any_contains(&cx.resolvers, a)
-    });
-    let subject = |r: usize| -> Option<usize> {
-        if ip.ids[r] != NONE && infrastructure[ip.ids[r] as usize] {
-            None
-        } else if who.ids[r] != NONE {
-            Some(who.ids[r] as usize)
-        } else if dev.ids[r] != NONE {
-            Some(nw + dev.ids[r] as usize)
-        } else if ip.ids[r] != NONE {
-            Some(nw + nd + ip.ids[r] as usize)
-        } else {
-            None
-        }
-    };
-    let slots = nw + nd + ip.names.len();
-    // The local hour of every UTC hour in the span, looked up per event.
-    const HOUR: i64 = 3_600_000;
-    let (lo, hi) =
-        e.ts.par_iter()
-            .fold(|| (i64::MAX, i64::MIN), |(a, b), &t| (a.min(t), b.max(t)))
-            .reduce(|| (i64::MAX, i64::MIN), |(a, b), (c, d)| (a.min(c), b.max(d)));
-    if lo > hi {
-        return Usage::default();
-    }
-    let first = lo.div_euclid(HOUR);
-    let span = (hi.div_euclid(HOUR) - first + 1).clamp(1, 24 * 3660) as usize;
-    let local_hour: Vec<u8> = (0..span)
-        .map(|h| {
-            chrono::DateTime::from_timestamp_millis((first + h as i64) * HOUR)
-                .map_or(0, |t| chrono::Timelike::hour(&t.with_timezone(&cx.tz)) as u8)
-        })
-        .collect();
-    let (per, hours) = (0..e.len())
-        .into_par_iter()
-        .filter(|&r| traffic(r) && range.contains(e.ts[r]))
-        .fold(
-            || (vec![(0u64, 0u64); slots], [0u64; 24]),
-            |(mut per, mut hours), r| {
-                if let Some(s) = subject(r) {
-                    per[s].0 += e.bytes[r];
-                    per[s].1 += 1;
-                }
-                let h = usize::try_from(e.ts[r].div_euclid(HOUR) - first).unwrap_or(0);
-                let hour = local_hour.get(h).copied().unwrap_or(0) as usize;
-                hours[hour] += e.bytes[r];
-                (per, hours)
-            },
-        )
-        .reduce(
-            || (vec![(0u64, 0u64); slots], [0u64; 24]),
-            |(mut a, mut ha), (b, hb)| {
-                for (x, y) in a.iter_mut().zip(b) {
-                    x.0 += y.0;
-                    x.1 += y.1;
-                }
-                for (x, y) in ha.iter_mut().zip(hb) {
-                    *x += y;
-                }
-                (a, ha)
-            },
-        );
-    let name = |s: usize| -> String {
-        if s < nw {
-            who.names[s].clone()
-        } else if s < nw + nd {
-            dev.names[s - nw].clone()
-        } else {
-            ip.names[s - nw - nd].clone()
-        }
-    };
-    let mut talkers: Vec<(usize, u64, u64)> = per
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.1 > 0)
-        .map(|(s, p)| (s, p.0, p.1))
-        .collect();
-    talkers.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    talkers.truncate(20);
-    Usage {
-        talkers: talkers.into_iter().map(|(s, b, n)| (name(s), b, n)).collect(),
-        by_hour: hours,
-    }
 }

@@ -171,6 +171,9 @@ pub struct EventIndex {
     pub by_time: Vec<u32>,
     fields: [Coded; 5],
     segments: Vec<Segment>,
+    /// Every event ordered by each column of the Search view (kind, who, device, address,
+    /// action, host; ties in time order), computed once on first use.
+    sorted: [std::sync::OnceLock<Vec<u32>>; 6],
 }
 
 /// The name of a kind index.
@@ -204,6 +207,7 @@ impl EventIndex {
             by_time: Vec::new(),
             fields: Default::default(),
             segments: Vec::new(),
+            sorted: Default::default(),
         };
         for (layout, frame) in LAYOUTS.iter().zip(frames) {
             let Some(frame) = frame else { continue };
@@ -289,6 +293,50 @@ impl EventIndex {
             .extend(action.ids[start..].iter().map(|&id| id != NONE && blocks[id as usize]));
         self.segments.push(Segment { layout, frame, start });
         Ok(())
+    }
+
+    /// The sort key of event `row` for a column of the Search view (1 kind, 2 who, 3 device,
+    /// 4 address, 5 action, 6 host; others: 0): a value's rank among its column's names.
+    pub fn sort_key(&self, col: usize) -> impl Fn(u32) -> u32 + '_ {
+        let field = match col {
+            2 => Some(Field::Who),
+            3 => Some(Field::Device),
+            4 => Some(Field::Ip),
+            5 => Some(Field::Action),
+            6 => Some(Field::Target),
+            _ => None,
+        };
+        let coded = field.map(|f| self.field(f));
+        let rank = coded.map(Coded::ranks).unwrap_or_default();
+        move |r: u32| match (col, coded) {
+            (1, _) => u32::from(self.kind[r as usize]),
+            (_, Some(c)) => {
+                let id = c.ids[r as usize];
+                if id == NONE { u32::MAX } else { rank[id as usize] }
+            }
+            _ => 0,
+        }
+    }
+
+    /// Every event ordered by column `col` (0 time; 1–6 as [`EventIndex::sort_key`]), ties in
+    /// time order; computed on first use and kept.
+    pub fn sorted_by(&self, col: usize) -> &[u32] {
+        if !(1..=6).contains(&col) {
+            return &self.by_time;
+        }
+        self.sorted[col - 1].get_or_init(|| {
+            let key = self.sort_key(col);
+            let mut keyed: Vec<(u32, u32)> = self.by_time.par_iter().map(|&r| (key(r), r)).collect();
+            radsort::sort_by_key(&mut keyed, |k| k.0);
+            keyed.into_par_iter().map(|k| k.1).collect()
+        })
+    }
+
+    /// Computes every column's order now (the loader does, after the index is shown).
+    pub fn prepare_sorts(&self) {
+        for col in 1..=6 {
+            self.sorted_by(col);
+        }
     }
 
     /// How many events.

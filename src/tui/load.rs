@@ -283,7 +283,12 @@ fn load_steps(spec: &LoadSpec, send: &(dyn Fn(Msg) + Sync)) -> anyhow::Result<()
     send(Msg::Stage("indexing events"));
     let index = EventIndex::build(inputs)?;
     log::info!("indexed {} events", index.len());
-    send(Msg::Events(Arc::new(index)));
+    let index = Arc::new(index);
+    send(Msg::Events(index.clone()));
+    // Each column's sort order, while the dashboard is already in use.
+    let started = Instant::now();
+    index.prepare_sorts();
+    log::info!("sort orders ready in {:.2} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 

@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod filter;
 pub mod keymap;
 pub mod load;
+pub mod search;
 pub mod store;
 pub mod ui;
 
