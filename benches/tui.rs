@@ -95,7 +95,7 @@ fn main() {
                     complete = Some(at);
                 }
             }
-            Msg::Events(_) => indexed = Some(at),
+            Msg::Events { .. } => indexed = Some(at),
             _ => {}
         }
         let done = matches!(msg, Msg::Done { .. });

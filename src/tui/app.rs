@@ -12,7 +12,7 @@ use vigil_queries::context::Context;
 use vigil_queries::findings::{Evidence, Finding, Severity};
 
 use super::events::{EventIndex, Field, kind_name};
-use super::evidence::Line;
+use super::evidence::{Line, cell};
 use super::filter::{EVENT_FIELDS, FINDING_FIELDS, Fields, Filter};
 use super::keymap::{Action, Keymap};
 use super::load::{Msg, SourceRow};
@@ -95,7 +95,7 @@ pub const FINDING_COLUMNS: [&str; 6] = ["SEV", "WHEN", "WHO", "RULE", "COUNT", "
 /// Columns of event lists.
 pub const EVENT_COLUMNS: [&str; 8] = ["TIME", "KIND", "WHO", "DEVICE", "IP", "ACTION", "HOST", "DETAIL"];
 /// Columns of the source list on the Overview.
-pub const SOURCE_COLUMNS: [&str; 7] = ["SOURCE", "KIND", "FIRST", "LAST", "LINES", "REJECTED", "STATE"];
+pub const SOURCE_COLUMNS: [&str; 8] = ["SOURCE", "KIND", "FIRST", "LAST", "LINES", "REJECTED", "GAPS", "STATE"];
 
 /// The rows of a list in display order: owned, or every event in one of the index's kept
 /// orders (shared, not copied: ten million rows cost nothing to show).
@@ -190,7 +190,7 @@ impl List {
         } else if self.selected >= self.offset + page {
             self.offset = self.selected + 1 - page;
         }
-        self.offset = self.offset.min(self.order.len().saturating_sub(1));
+        self.offset = self.offset.min(self.order.len().saturating_sub(page));
     }
 
     /// Replaces the rows, keeping `keep` selected when it is still there.
@@ -434,7 +434,7 @@ pub struct App {
     pub hourly: Vec<(i64, u64, u64)>,
     /// Usage totals in the range.
     pub usage: Usage,
-    traffic: Option<super::search::Traffic>,
+    traffic: Option<Arc<super::search::Traffic>>,
     /// Loading state.
     pub loading: Loading,
     /// The time range.
@@ -459,6 +459,12 @@ pub struct App {
     pub last_search: Option<f64>,
     /// Show how long searches took (off for snapshot tests).
     pub show_timings: bool,
+    /// The filter before the `/` prompt opened (Esc restores it).
+    filter_before: Option<Filter>,
+    /// The finding the review prompt was opened on.
+    review_target: Option<String>,
+    /// Export threads still running (joined before exit).
+    pub export_threads: Vec<std::thread::JoinHandle<()>>,
     exports: usize,
 }
 
@@ -506,6 +512,9 @@ impl App {
             generation: 0,
             last_search: None,
             show_timings: true,
+            filter_before: None,
+            review_target: None,
+            export_threads: Vec::new(),
             exports: 0,
         }
     }
@@ -521,7 +530,10 @@ impl App {
                     job = newer;
                 }
                 let started = std::time::Instant::now();
-                let order = super::search::search(&job.events, &job.filter, &job.range, job.sort);
+                let order = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    super::search::search(&job.events, &job.filter, &job.range, job.sort)
+                }))
+                .unwrap_or_else(|_| Err("the search stopped on an internal error (the log has the details)".into()));
                 let done = SearchDone {
                     generation: job.generation,
                     order,
@@ -640,11 +652,10 @@ impl App {
                 self.unmapped = unmapped;
                 self.attributed = attributed;
             }
-            Msg::Events(index) => {
-                self.hourly = index.hourly();
+            Msg::Events { index, hourly, traffic } => {
+                self.hourly = hourly;
                 self.events = Some(index.clone());
                 self.loading.stage = None;
-                let traffic = super::search::Traffic::new(&index, &self.cx);
                 self.usage = traffic.usage(&index, &self.range);
                 self.traffic = Some(traffic);
                 self.refresh_search();
@@ -757,7 +768,13 @@ impl App {
     fn searched(&mut self, order: Result<Rows, String>) {
         let page = self.page();
         match order {
-            Ok(order) => self.lists[Tab::Search.index()].set_rows(order, None, page),
+            Ok(order) => {
+                // New results start at the top.
+                let list = &mut self.lists[Tab::Search.index()];
+                list.selected = 0;
+                list.offset = 0;
+                list.set_rows(order, None, page);
+            }
             Err(e) => {
                 // The sort could not be done: say why and go back to time order.
                 self.message = Some(e);
@@ -906,7 +923,17 @@ impl App {
             return;
         }
         self.message = None;
-        let Some(action) = self.keymap.action(event) else {
+        let action = self.keymap.action(event);
+        if self.help.is_some() {
+            match action {
+                Some(Action::Down) => self.help = self.help.map(|h| (h + 1).min(40)),
+                Some(Action::Up) => self.help = self.help.map(|h| h.saturating_sub(1)),
+                Some(Action::Quit) => self.quit = true,
+                _ => self.help = None,
+            }
+            return;
+        }
+        let Some(action) = action else {
             if let KeyCode::Char(c @ '1'..='9') = event.code {
                 let i = c as usize - '1' as usize;
                 if let Some(&t) = Tab::ALL.get(i) {
@@ -916,16 +943,21 @@ impl App {
             }
             return;
         };
-        if self.help.is_some() {
-            match action {
-                Action::Down => self.help = self.help.map(|h| h + 1),
-                Action::Up => self.help = self.help.map(|h| h.saturating_sub(1)),
-                Action::Quit => self.quit = true,
-                _ => self.help = None,
-            }
-            return;
-        }
         self.act(action);
+    }
+
+    /// Pasted text: typed into an open prompt (line breaks as spaces), else ignored.
+    pub fn paste(&mut self, text: &str) {
+        let Some((prompt, line)) = &mut self.input else {
+            self.message = Some("pasted text goes into a prompt (/ filter, T range, e export, r review)".into());
+            return;
+        };
+        let prompt = *prompt;
+        line.extend(text.chars().map(|c| if c.is_control() { ' ' } else { c }));
+        if prompt == Prompt::Filter {
+            let t = line.clone();
+            self.live_filter(&t);
+        }
     }
 
     /// Does an action.
@@ -968,7 +1000,11 @@ impl App {
                 }
             }
             Action::Person => self.open_person(),
+            Action::Filter if self.stack.is_empty() && self.tab == Tab::Overview => {
+                self.message = Some("the Overview has no list to filter: try a findings view or Search (9)".into());
+            }
             Action::Filter => {
+                self.filter_before = Some(self.list().filter.clone());
                 let text = self.list().filter.text.clone();
                 self.input = Some((Prompt::Filter, text));
             }
@@ -978,7 +1014,9 @@ impl App {
             Action::TimeRange => self.cycle_range(),
             Action::TimeRangeCustom => self.input = Some((Prompt::Range, String::new())),
             Action::Export => {
-                if self.store.read_only {
+                if self.list().pending {
+                    self.message = Some("a search is still running: export when its result is shown".into());
+                } else if self.store.read_only {
                     self.message = Some("read-only: nothing is written while replaying".into());
                 } else {
                     let stamp = chrono::Local::now().format("%Y%m%d-%H%M");
@@ -987,12 +1025,23 @@ impl App {
                         Some(Screen::Person { profile, .. }) => format!("timeline-{}", profile.key),
                         None => self.tab.title().to_ascii_lowercase(),
                     };
+                    let name: String = name
+                        .chars()
+                        .map(|c| {
+                            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                                c
+                            } else {
+                                '_'
+                            }
+                        })
+                        .collect();
                     self.input = Some((Prompt::Export, format!("vigil-{name}-{stamp}.csv")));
                 }
             }
             Action::Review => match self.selected_finding() {
                 Some(f) if !self.store.read_only => {
                     let note = self.store.review(&f.id).map(|r| r.note.clone()).unwrap_or_default();
+                    self.review_target = Some(f.id.clone());
                     self.input = Some((Prompt::Review, note));
                 }
                 Some(_) => self.message = Some("read-only: nothing is written while replaying".into()),
@@ -1024,7 +1073,17 @@ impl App {
         let Some((prompt, text)) = &mut self.input else { return };
         let prompt = *prompt;
         match event.code {
-            KeyCode::Esc => self.input = None,
+            KeyCode::Esc => {
+                self.input = None;
+                // A filter typed live is undone.
+                if prompt == Prompt::Filter
+                    && let Some(before) = self.filter_before.take()
+                    && before.text != self.list().filter.text
+                {
+                    self.list_mut().filter = before;
+                    self.refresh_current();
+                }
+            }
             KeyCode::Enter => {
                 let text = std::mem::take(text);
                 self.input = None;
@@ -1039,6 +1098,9 @@ impl App {
             }
             KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => {
                 text.clear();
+                if prompt == Prompt::Filter {
+                    self.live_filter("");
+                }
             }
             KeyCode::Char(c) => {
                 text.push(c);
@@ -1092,7 +1154,10 @@ impl App {
                 Err(e) => self.message = Some(e),
             },
             Prompt::Review => {
-                let Some(f) = self.selected_finding().cloned() else {
+                // The finding the prompt was opened on, even if the list changed meanwhile.
+                let target = self.review_target.take();
+                let Some(f) = target.and_then(|id| self.finding(&id).cloned()) else {
+                    self.message = Some("that finding is no longer in the list: the review was not saved".into());
                     return;
                 };
                 match self.store.mark_reviewed(&f, &text) {
@@ -1115,7 +1180,9 @@ impl App {
         }
         let n = self.list().order.len();
         let start = self.list().selected;
-        for step in 1..=n {
+        // A key must not hold the screen: look at most this far.
+        const MAX_LOOK: usize = 100_000;
+        for step in 1..=n.min(MAX_LOOK) {
             let i = if forward {
                 (start + step) % n
             } else {
@@ -1129,28 +1196,33 @@ impl App {
                 return;
             }
         }
-        self.message = Some(format!("not found: {}", words.join(" ")));
+        self.message = Some(if n > MAX_LOOK {
+            format!("not found in the next {MAX_LOOK} rows: {}", words.join(" "))
+        } else {
+            format!("not found: {}", words.join(" "))
+        });
     }
 
-    /// The text of row `i` of the current list, for n/N.
-    fn row_text(&mut self, i: usize) -> String {
-        let sources = self.sources.clone();
-        match self.stack.last_mut() {
-            Some(Screen::Finding { evidence, .. } | Screen::Event { evidence, .. }) => {
-                evidence.read(&sources, i, 1);
-                evidence.lines[i]
-                    .as_ref()
-                    .and_then(|l| l.text.clone().ok())
-                    .unwrap_or_default()
-            }
-            Some(Screen::Person { list, .. }) => {
-                let row = list.order[i];
-                self.event_cells(row).join(" ")
-            }
+    /// The text of row `i` of the current list, for n/N (evidence lines are read when their
+    /// screen opens).
+    fn row_text(&self, i: usize) -> String {
+        match self.stack.last() {
+            Some(Screen::Finding { evidence, .. } | Screen::Event { evidence, .. }) => evidence
+                .lines
+                .get(i)
+                .and_then(|l| l.as_ref())
+                .and_then(|l| l.text.clone().ok())
+                .unwrap_or_default(),
+            Some(Screen::Person { list, .. }) => self.event_cells(list.order[i]).join(" "),
             None => {
                 let row = self.list().order[i];
                 match self.tab {
                     Tab::Search => self.event_cells(row).join(" "),
+                    Tab::Overview => self
+                        .sources
+                        .get(row as usize)
+                        .map(|s| self.source_cells(s).join(" "))
+                        .unwrap_or_default(),
                     _ => self
                         .findings
                         .get(row as usize)
@@ -1244,7 +1316,6 @@ impl App {
     }
 
     fn drill(&mut self) {
-        let page = self.page();
         match self.stack.last() {
             Some(Screen::Finding { .. }) | Some(Screen::Event { .. }) => {
                 self.message = Some("p: the person; Esc: back".into());
@@ -1280,8 +1351,10 @@ impl App {
                 _ => {
                     if let Some(f) = self.selected_finding() {
                         let mut evidence = EvidenceList::new(f.evidence.clone());
-                        evidence.read(&self.sources, 0, page + 1);
-                        log::info!("opened finding {} ({} {})", f.id, f.rule, f.subject());
+                        // Every line at once: one pass through a gzip source, not one per page.
+                        let n = evidence.refs.len();
+                        evidence.read(&self.sources, 0, n);
+                        log::info!("opened finding {} ({} {:?})", f.id, f.rule, f.subject());
                         self.stack.push(Screen::Finding {
                             id: f.id.clone(),
                             evidence,
@@ -1331,7 +1404,7 @@ impl App {
     fn open_person(&mut self) {
         match self.selected_subject() {
             Some(key) => {
-                log::info!("opened the profile of {key}");
+                log::info!("opened the profile of {key:?}");
                 let screen = self.person_screen(&key);
                 self.stack.push(screen);
             }
@@ -1451,7 +1524,7 @@ impl App {
     pub fn event_cells(&self, row: u32) -> Vec<String> {
         let Some(e) = &self.events else { return Vec::new() };
         let r = row as usize;
-        let name = |f: Field| e.field(f).name(r).unwrap_or("").to_owned();
+        let name = |f: Field| cell(e.field(f).name(r).unwrap_or(""));
         vec![
             local(&self.cx, e.ts[r], "%a %d %H:%M:%S"),
             kind_name(e.kind[r]).to_owned(),
@@ -1460,7 +1533,7 @@ impl App {
             name(Field::Ip),
             name(Field::Action),
             name(Field::Target),
-            e.detail(r),
+            cell(&e.detail(r)),
         ]
     }
 
@@ -1473,59 +1546,68 @@ impl App {
         vec![
             format!("{}{reviewed}", short_severity(f.severity)),
             local(&self.cx, f.ts_first, "%a %d %H:%M"),
-            f.subject().to_owned(),
+            cell(f.subject()),
             f.rule.to_owned(),
             f.count.to_string(),
-            f.summary.clone(),
+            cell(&f.summary),
         ]
     }
 
     // ----- export -----
 
+    /// Exports the current view to `path` on a thread of its own (a `~/` prefix is the home
+    /// directory; an existing file is never replaced).
     fn export(&mut self, path: PathBuf) {
         if path.as_os_str().is_empty() {
             return;
         }
-        let tx = self.notices.0.clone();
-        let sources: Vec<String> = self.sources.iter().map(|s| s.path.display().to_string()).collect();
-        let file = move |i: u32| sources.get(i as usize).cloned().unwrap_or_default();
-        let send = move |r: anyhow::Result<u64>, path: &std::path::Path| {
-            let _ = tx.send(match r {
-                Ok(n) => format!("exported {n} rows to {}", path.display()),
-                Err(e) => format!("export failed: {e:#}"),
-            });
+        let path = match (path.strip_prefix("~"), std::env::var_os("HOME")) {
+            (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+            _ => path,
         };
-        log::info!("export to {}", path.display());
-        self.exports += 1;
-        match self.stack.last().cloned() {
-            Some(Screen::Finding { evidence, .. } | Screen::Event { evidence, .. }) => {
-                let mut ev = evidence;
-                let n = ev.refs.len();
-                ev.read(&self.sources, 0, n);
-                let rows: Vec<Vec<String>> = ev
-                    .refs
-                    .iter()
-                    .zip(&ev.lines)
-                    .map(|(r, l)| {
-                        let text = l
-                            .as_ref()
-                            .map(|l| l.text.clone().unwrap_or_else(|e| e))
-                            .unwrap_or_default();
-                        vec![file(r.source), r.line.to_string(), r.offset.to_string(), text]
-                    })
-                    .collect();
-                let r = super::store::export(&path, &["file", "line", "offset", "text"], rows.into_iter());
-                send(r, &path);
+        if path.exists() {
+            self.message = Some(format!(
+                "{} exists: give another name (nothing is overwritten)",
+                path.display()
+            ));
+            return;
+        }
+        let sources: Vec<PathBuf> = self.sources.iter().map(|s| s.path.clone()).collect();
+        let file = {
+            let sources = sources.clone();
+            move |i: u32| {
+                sources
+                    .get(i as usize)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
             }
-            Some(Screen::Person { list, .. }) => self.export_events(path, list.order.clone(), send),
+        };
+        log::info!("export to {:?}", path.display().to_string());
+        let job: Box<dyn FnOnce() -> anyhow::Result<u64> + Send> = match self.stack.last() {
+            Some(Screen::Finding { evidence, .. } | Screen::Event { evidence, .. }) => {
+                let refs = evidence.refs.clone();
+                let rows_sources: Vec<SourceRow> = self.sources.clone();
+                let path = path.clone();
+                Box::new(move || {
+                    let mut ev = EvidenceList::new(refs);
+                    let n = ev.refs.len();
+                    ev.read(&rows_sources, 0, n);
+                    let rows = ev.refs.iter().zip(ev.lines).map(|(r, l)| {
+                        let text = l.map(|l| l.text.unwrap_or_else(|e| e)).unwrap_or_default();
+                        vec![file(r.source), r.line.to_string(), r.offset.to_string(), text]
+                    });
+                    super::store::export(&path, &["file", "line", "offset", "text"], rows)
+                })
+            }
+            Some(Screen::Person { list, .. }) => self.events_job(&path, list.order.clone(), sources),
             None if self.tab == Tab::Search => {
                 let order = self.lists[Tab::Search.index()].order.clone();
-                self.export_events(path, order, send);
+                self.events_job(&path, order, sources)
             }
             None if self.tab == Tab::Overview => {
                 let rows: Vec<Vec<String>> = self.sources.iter().map(|s| self.source_cells(s)).collect();
-                let r = super::store::export(&path, &SOURCE_COLUMNS, rows.into_iter());
-                send(r, &path);
+                let path = path.clone();
+                Box::new(move || super::store::export(&path, &SOURCE_COLUMNS, rows.into_iter()))
             }
             None => {
                 let header = [
@@ -1573,27 +1655,42 @@ impl App {
                         ]
                     })
                     .collect();
-                let r = super::store::export(&path, &header, rows.into_iter());
-                send(r, &path);
+                let path = path.clone();
+                Box::new(move || super::store::export(&path, &header, rows.into_iter()))
+            }
+        };
+        let tx = self.notices.0.clone();
+        self.exports += 1;
+        self.message = Some(format!("exporting to {} …", path.display()));
+        let spawned = std::thread::Builder::new().name("vigil-export".into()).spawn(move || {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the export stopped on an internal error (see the log)")));
+            let _ = tx.send(match result {
+                Ok(n) => format!("exported {n} rows to {}", path.display()),
+                Err(e) => format!("export failed: {e:#}"),
+            });
+        });
+        match spawned {
+            Ok(handle) => self.export_threads.push(handle),
+            Err(e) => {
+                self.exports -= 1;
+                self.message = Some(format!("export failed: {e}"));
             }
         }
     }
 
-    fn export_events(
-        &mut self,
-        path: PathBuf,
+    /// Writing events to `path`: time, kind, fields, detail, file and line.
+    fn events_job(
+        &self,
+        path: &std::path::Path,
         order: Rows,
-        send: impl FnOnce(anyhow::Result<u64>, &std::path::Path) + Send + 'static,
-    ) {
+        sources: Vec<PathBuf>,
+    ) -> Box<dyn FnOnce() -> anyhow::Result<u64> + Send> {
+        let path = path.to_owned();
         let Some(events) = self.events.clone() else {
-            self.message = Some("events are still being indexed".into());
-            self.exports = self.exports.saturating_sub(1);
-            return;
+            return Box::new(|| Err(anyhow::anyhow!("events are still being indexed")));
         };
-        let cx = self.cx.clone();
-        let sources: Vec<String> = self.sources.iter().map(|s| s.path.display().to_string()).collect();
-        self.message = Some(format!("exporting {} events to {} …", order.len(), path.display()));
-        let spawned = std::thread::Builder::new().name("vigil-export".into()).spawn(move || {
+        Box::new(move || {
             let rows = order.iter().map(|&row| {
                 let r = row as usize;
                 let name = |f: Field| events.field(f).name(r).unwrap_or("").to_owned();
@@ -1607,22 +1704,16 @@ impl App {
                     name(Field::Action),
                     name(Field::Target),
                     events.detail(r),
-                    ev.and_then(|e| sources.get(e.source as usize).cloned())
+                    ev.and_then(|e| sources.get(e.source as usize).map(|p| p.display().to_string()))
                         .unwrap_or_default(),
                     ev.map(|e| e.line.to_string()).unwrap_or_default(),
                 ]
             });
-            let _ = &cx;
             let header = [
                 "time", "kind", "who", "device", "ip", "action", "host", "detail", "file", "line",
             ];
-            let r = super::store::export(&path, &header, rows);
-            send(r, &path);
-        });
-        if let Err(e) = spawned {
-            self.exports = self.exports.saturating_sub(1);
-            self.message = Some(format!("export failed: {e}"));
-        }
+            super::store::export(&path, &header, rows)
+        })
     }
 
     /// The cells of a source row, in [`SOURCE_COLUMNS`] order.
@@ -1638,13 +1729,30 @@ impl App {
             Some((a, b)) => (local(&self.cx, a, "%a %d %H:%M"), local(&self.cx, b, "%a %d %H:%M")),
             None => (String::new(), String::new()),
         };
+        // Silences in school hours the coverage rule found in this source.
+        let path = s.path.display().to_string();
+        let gaps = self
+            .findings
+            .iter()
+            .filter(|f| {
+                f.rule == "coverage.gap"
+                    && f.about.as_deref() == Some(path.as_str())
+                    && self.range.overlaps(f.ts_first, f.ts_last)
+            })
+            .count();
         vec![
-            s.name(),
+            cell(&s.name()),
             s.kind.map_or("", |k| k.as_str()).to_owned(),
             first,
             last,
             s.lines.to_string(),
             s.rejected.to_string(),
+            // Known once the coverage rules have run on the whole input.
+            if self.loading.complete && s.kind.is_some() {
+                gaps.to_string()
+            } else {
+                String::new()
+            },
             state,
         ]
     }
@@ -1722,7 +1830,15 @@ pub fn parse_range(cx: &Context, text: &str) -> Result<Range, String> {
     };
     let (from, to) = match text.split_once("..") {
         Some((a, b)) => (at(a, false)?, at(b, true)?),
-        None => (at(text, false)?, at(text, true)?),
+        // A day alone is that day; a time alone, the hour from it.
+        None => {
+            let from = at(text, false)?;
+            let to = at(text, true)?;
+            match (from, to) {
+                (Some(f), Some(t)) if t == f => (from, Some(f + 3_600_000)),
+                _ => (from, to),
+            }
+        }
     };
     if let (Some(a), Some(b)) = (from, to)
         && a >= b

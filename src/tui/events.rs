@@ -174,6 +174,8 @@ pub struct EventIndex {
     /// Every event ordered by each column of the Search view (kind, who, device, address,
     /// action, host; ties in time order), computed once on first use.
     sorted: [std::sync::OnceLock<Vec<u32>>; 6],
+    /// Each field's values' ranks in name order, computed once.
+    ranks: [std::sync::OnceLock<Vec<u32>>; 5],
 }
 
 /// The name of a kind index.
@@ -208,6 +210,7 @@ impl EventIndex {
             fields: Default::default(),
             segments: Vec::new(),
             sorted: Default::default(),
+            ranks: Default::default(),
         };
         for (layout, frame) in LAYOUTS.iter().zip(frames) {
             let Some(frame) = frame else { continue };
@@ -307,7 +310,10 @@ impl EventIndex {
             _ => None,
         };
         let coded = field.map(|f| self.field(f));
-        let rank = coded.map(Coded::ranks).unwrap_or_default();
+        let rank: &[u32] = match field {
+            Some(f) => self.ranks[f.index()].get_or_init(|| self.field(f).ranks()),
+            None => &[],
+        };
         move |r: u32| match (col, coded) {
             (1, _) => u32::from(self.kind[r as usize]),
             (_, Some(c)) => {

@@ -29,7 +29,7 @@ pub fn printable(raw: &[u8]) -> String {
     let mut out = String::with_capacity(raw.len());
     for chunk in raw.utf8_chunks() {
         for c in chunk.valid().chars() {
-            if c.is_control() && c != '\t' {
+            if (c.is_control() && c != '\t') || is_bidi_control(c) {
                 out.push_str(&format!("\\x{:02x}", c as u32));
             } else if c == '\t' {
                 out.push_str("    ");
@@ -44,6 +44,27 @@ pub fn printable(raw: &[u8]) -> String {
     out
 }
 
+/// Characters that reorder text on screen (right-to-left overrides and isolates), shown
+/// escaped so a log line cannot disguise what it says.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text from a log made safe for a table cell: control and bidi characters escaped, tabs as
+/// a space.
+pub fn cell(text: &str) -> String {
+    if !text.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => " ".to_owned(),
+            c if c.is_control() || is_bidi_control(c) => format!("\\u{{{:x}}}", c as u32),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 fn is_gzip(path: &Path) -> std::io::Result<bool> {
     let mut f = std::fs::File::open(path)?;
     let mut magic = [0u8; 2];
@@ -51,10 +72,36 @@ fn is_gzip(path: &Path) -> std::io::Result<bool> {
     Ok(n == 2 && magic == [0x1f, 0x8b])
 }
 
+const PAST_END: &str = "past the end of the file: it has been truncated or replaced since it was read";
+
 fn read_line(r: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::new();
     r.take(MAX_LINE as u64 + 1).read_until(b'\n', &mut buf)?;
+    if buf.is_empty() {
+        return Err(std::io::Error::other(PAST_END));
+    }
     Ok(buf)
+}
+
+/// Reads the line at `offset` of a plain file, checking that a line starts there (a file
+/// rotated or rewritten since it was read would show another line).
+fn read_plain(r: &mut (impl BufRead + Seek), offset: u64) -> std::io::Result<Vec<u8>> {
+    if offset > 0 {
+        r.seek(SeekFrom::Start(offset - 1))?;
+        let mut before = [0u8; 1];
+        r.read_exact(&mut before).map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => std::io::Error::other(PAST_END),
+            _ => e,
+        })?;
+        if before[0] != b'\n' {
+            return Err(std::io::Error::other(
+                "no line starts there any more: the file has changed since it was read",
+            ));
+        }
+    } else {
+        r.seek(SeekFrom::Start(0))?;
+    }
+    read_line(r)
 }
 
 fn shown(mut buf: Vec<u8>) -> String {
@@ -93,9 +140,7 @@ pub fn read_lines(path: &Path, refs: &[(u64, u64)]) -> Vec<Line> {
             .map(|&(line, offset)| Line {
                 line,
                 offset,
-                text: r
-                    .seek(SeekFrom::Start(offset))
-                    .and_then(|_| read_line(&mut r))
+                text: read_plain(&mut r, offset)
                     .map(shown)
                     .map_err(|e| format!("cannot read {} at byte {offset}: {e}", path.display())),
             })
@@ -111,8 +156,20 @@ pub fn read_lines(path: &Path, refs: &[(u64, u64)]) -> Vec<Line> {
     };
     let mut r = BufReader::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)));
     let mut at = 0u64;
+    let mut last: Option<(u64, Result<String, String>)> = None;
     for i in order {
         let (line, offset) = refs[i];
+        if let Some((o, text)) = &last
+            && *o == offset
+        {
+            // The same line asked for twice.
+            out[i] = Some(Line {
+                line,
+                offset,
+                text: text.clone(),
+            });
+            continue;
+        }
         let text = (|| -> std::io::Result<String> {
             if offset < at {
                 return Err(std::io::Error::other("offsets out of order"));
@@ -124,6 +181,7 @@ pub fn read_lines(path: &Path, refs: &[(u64, u64)]) -> Vec<Line> {
             Ok(shown(buf))
         })()
         .map_err(|e| format!("cannot read {} at byte {offset}: {e}", path.display()));
+        last = Some((offset, text.clone()));
         out[i] = Some(Line { line, offset, text });
     }
     out.into_iter().flatten().collect()
@@ -156,6 +214,29 @@ mod tests {
         }
         let missing = read_lines(&dir.path().join("gone.log"), &[(1, 0)]);
         assert!(missing[0].text.as_ref().is_err_and(|e| e.contains("gone.log")));
+    }
+
+    #[test]
+    fn a_changed_file_is_noticed_not_misread() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, b"first line\nsecond line\n").expect("write");
+        // Rewritten since it was read: offset 11 is no longer the start of a line.
+        std::fs::write(&path, b"a much longer first line\n").expect("rewrite");
+        let got = read_lines(&path, &[(2, 11), (9, 400)]);
+        assert!(got[0].text.as_ref().is_err_and(|e| e.contains("changed")), "{got:?}");
+        assert!(
+            got[1].text.as_ref().is_err_and(|e| e.contains("past the end")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn cells_cannot_reorder_or_drive_the_screen() {
+        assert_eq!(cell("a\tb"), "a b");
+        assert_eq!(cell("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
+        assert_eq!(cell("\u{1b}[2J"), "\\u{1b}[2J");
+        assert_eq!(cell("plain"), "plain");
     }
 
     #[test]

@@ -104,8 +104,15 @@ pub enum Msg {
         /// Per source: events attributed to a person, events.
         attributed: Vec<(u32, u64, u64)>,
     },
-    /// Every event, indexed.
-    Events(Arc<EventIndex>),
+    /// Every event, indexed, with what the Overview and Usage views draw from it.
+    Events {
+        /// The index.
+        index: Arc<EventIndex>,
+        /// Events and blocks per hour.
+        hourly: Vec<(i64, u64, u64)>,
+        /// Whose traffic each event is, for usage totals.
+        traffic: Arc<super::search::Traffic>,
+    },
     /// Loading finished.
     Done {
         /// Seconds since loading began.
@@ -284,7 +291,13 @@ fn load_steps(spec: &LoadSpec, send: &(dyn Fn(Msg) + Sync)) -> anyhow::Result<()
     let index = EventIndex::build(inputs)?;
     log::info!("indexed {} events", index.len());
     let index = Arc::new(index);
-    send(Msg::Events(index.clone()));
+    let hourly = index.hourly();
+    let traffic = Arc::new(super::search::Traffic::new(&index, cx));
+    send(Msg::Events {
+        index: index.clone(),
+        hourly,
+        traffic,
+    });
     // Each column's sort order, while the dashboard is already in use.
     let started = Instant::now();
     index.prepare_sorts();
@@ -296,11 +309,18 @@ fn load_steps(spec: &LoadSpec, send: &(dyn Fn(Msg) + Sync)) -> anyhow::Result<()
 pub fn spawn(spec: LoadSpec, tx: std::sync::mpsc::Sender<Msg>) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new().name("vigil-load".into()).spawn(move || {
         let tx = std::sync::Mutex::new(tx);
-        load(spec, &|m| {
+        let send = |m| {
             if let Ok(tx) = tx.lock() {
                 let _ = tx.send(m);
             }
-        });
+        };
+        // A panic here must not take the dashboard down: it is logged and reported.
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load(spec, &send))).is_err() {
+            send(Msg::Failed(
+                "an internal error stopped the loading (the log has the details)".into(),
+            ));
+            send(Msg::Done { seconds: 0.0 });
+        }
     })
 }
 

@@ -17,6 +17,7 @@ pub mod store;
 pub mod ui;
 
 use std::io::{IsTerminal, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -114,6 +115,7 @@ fn start_log(path: &Path) -> Result<()> {
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(0o600)
         .open(path)
         .with_context(|| format!("opening the log file {}", path.display()))?;
     let config = simplelog::ConfigBuilder::new().set_time_format_rfc3339().build();
@@ -187,17 +189,43 @@ pub fn run(args: &TuiArgs) -> Result<Outcome> {
         signal_hook::consts::SIGHUP,
         signal_hook::consts::SIGINT,
     ] {
+        // A second signal while the first is not yet acted on ends the process at once.
+        signal_hook::flag::register_conditional_shutdown(sig, 1, stop.clone()).context("installing signal handlers")?;
         signal_hook::flag::register(sig, stop.clone()).context("installing signal handlers")?;
     }
     let (tx, rx) = std::sync::mpsc::channel();
     load::spawn(spec, tx).context("starting the loading thread")?;
     let mut terminal = ratatui::try_init().context("taking the terminal")?;
+    // ratatui's panic hook restores the terminal: right for the UI thread, wrong for a background
+    // thread, whose panic is caught and reported on screen while the dashboard goes on.
+    let restore_and_report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() == Some("main") {
+            restore_and_report(info);
+        } else {
+            log::error!(
+                "panic in thread {:?}: {info}",
+                std::thread::current().name().unwrap_or("?")
+            );
+        }
+    }));
+    // Pasted text arrives as one event (typed into a prompt, never taken as keys: a pasted `q`
+    // must not quit).
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::EnableBracketedPaste);
     let result = event_loop(&mut terminal, &mut app, &rx, &stop);
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::DisableBracketedPaste);
     ratatui::restore();
     if stop.load(Ordering::Relaxed) {
         log::info!("stopped by a signal");
     }
     result?;
+    let running = app.export_threads.iter().filter(|h| !h.is_finished()).count();
+    if running > 0 {
+        let _ = writeln!(std::io::stderr(), "vigil: finishing {running} export(s)…");
+    }
+    for h in app.export_threads.drain(..) {
+        let _ = h.join();
+    }
     log::info!("quit");
     Ok(app.outcome)
 }
@@ -212,6 +240,9 @@ fn event_loop(
     app.size = (size.width, size.height);
     let mut dirty = true;
     let mut last_draw = std::time::Instant::now();
+    // The end-to-end tests check that a panic restores the terminal.
+    let panic_for_test =
+        cfg!(debug_assertions) && std::env::var_os("VIGIL_TEST_PANIC").is_some_and(|v| v == "after-first-draw");
     while !app.quit && !stop.load(Ordering::Relaxed) {
         while let Ok(msg) = rx.try_recv() {
             app.apply(msg);
@@ -223,6 +254,10 @@ fn event_loop(
             terminal.draw(|f| ui::draw(f, app))?;
             dirty = false;
             last_draw = std::time::Instant::now();
+            assert!(
+                !panic_for_test,
+                "VIGIL_TEST_PANIC: a panic on purpose, to test the terminal is restored"
+            );
         }
         if event::poll(Duration::from_millis(50))? {
             match event::read()? {
@@ -230,6 +265,10 @@ fn event_loop(
                     app.key(k);
                     terminal.draw(|f| ui::draw(f, app))?;
                     last_draw = std::time::Instant::now();
+                }
+                Event::Paste(text) => {
+                    app.paste(&text);
+                    dirty = true;
                 }
                 Event::Resize(w, h) => {
                     app.size = (w, h);

@@ -147,6 +147,10 @@ pub fn timeline(
         .filter(|&r| range.contains(events.ts[r as usize]) && compiled.as_ref().is_none_or(|c| c.keeps(r as usize)))
         .collect();
     if let Some((col, desc)) = sort {
+        if col == 7 && out.len() > DETAIL_SORT_LIMIT {
+            // Too long to sort by text at once: stays in time order.
+            return out;
+        }
         sort_rows(events, &mut out, col);
         if desc {
             out.reverse();
@@ -202,7 +206,9 @@ pub fn search(
         }
     };
     if bits.is_none() && col != 7 && !desc {
-        // Every event in a kept order: shared, not copied.
+        // Every event in a kept order: shared, not copied (computed here, off the UI thread,
+        // if the loader has not done it yet).
+        events.sorted_by(col);
         return Ok(Rows::Every(events.clone(), col, 0..events.len()));
     }
     let mut out = if col == 7 {
@@ -265,10 +271,12 @@ impl Traffic {
                 }
             })
             .collect();
-        let (lo, hi) =
-            e.ts.par_iter()
-                .fold(|| (i64::MAX, i64::MIN), |(a, b), &t| (a.min(t), b.max(t)))
-                .reduce(|| (i64::MAX, i64::MIN), |(a, b), (c, d)| (a.min(c), b.max(d)));
+        // The span of the traffic (exports' events may carry no time at all).
+        let (lo, hi) = (0..e.len())
+            .into_par_iter()
+            .filter(|&r| slot[r] != NONE)
+            .fold(|| (i64::MAX, i64::MIN), |(a, b), r| (a.min(e.ts[r]), b.max(e.ts[r])))
+            .reduce(|| (i64::MAX, i64::MIN), |(a, b), (c, d)| (a.min(c), b.max(d)));
         let first = lo.div_euclid(HOUR);
         let span = if lo > hi {
             0

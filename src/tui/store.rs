@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -80,7 +81,12 @@ impl Store {
     /// Opens (creating) the state directory and reads the reviews in it.
     pub fn open(dir: &Path, read_only: bool) -> Result<Store> {
         if !read_only {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating the state directory {}", dir.display()))?;
+            // Reviews and the basket name pupils: only the user reads them.
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .with_context(|| format!("creating the state directory {}", dir.display()))?;
         }
         let mut reviews = HashMap::new();
         let path = dir.join("reviews.jsonl");
@@ -89,9 +95,13 @@ impl Store {
                 if line.trim().is_empty() {
                     continue;
                 }
-                let r: Review = serde_json::from_str(line)
-                    .with_context(|| format!("{}:{}: not a review record", path.display(), i + 1))?;
-                reviews.insert(r.id.clone(), r);
+                // A torn last write must not lock the user out of the dashboard.
+                match serde_json::from_str::<Review>(line) {
+                    Ok(r) => {
+                        reviews.insert(r.id.clone(), r);
+                    }
+                    Err(e) => log::warn!("{}:{}: not a review record, skipped: {e}", path.display(), i + 1),
+                }
             }
         }
         Ok(Store {
@@ -112,6 +122,7 @@ impl Store {
         let mut f = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
+            .mode(0o600)
             .open(&path)
             .with_context(|| format!("opening {}", path.display()))?;
         writeln!(f, "{line}").with_context(|| format!("writing {}", path.display()))?;
@@ -145,53 +156,59 @@ impl Store {
     }
 }
 
+/// A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a `'`
+/// in front: the text comes from logs, and the export is opened in Excel.
+fn defused(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
 /// Writes a table to `path` as CSV, or as JSON (an array of objects) when the name ends in
-/// `.json`; written to a temporary name beside it and renamed, so a reader never sees half.
+/// `.json`. The file is written under a temporary name beside it (created 0600, never following
+/// a link) and renamed; an existing `path` is never replaced.
 pub fn export(path: &Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<u64> {
     let json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp-{}",
-        path.file_name()
-            .map_or_else(|| "export".into(), |n| n.to_string_lossy()),
-        std::process::id()
-    ));
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".vigil-export-")
+        .tempfile_in(dir)
+        .with_context(|| format!("creating a file in {}", dir.display()))?;
     let mut n = 0u64;
-    let result = (|| -> Result<()> {
-        let mut out = std::io::BufWriter::new(
-            std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?,
-        );
-        if json {
-            out.write_all(b"[\n")?;
-            for row in rows {
-                let obj: serde_json::Map<String, serde_json::Value> = header
-                    .iter()
-                    .zip(row)
-                    .map(|(h, v)| ((*h).to_owned(), serde_json::Value::String(v)))
-                    .collect();
-                if n > 0 {
-                    out.write_all(b",\n")?;
-                }
-                serde_json::to_writer(&mut out, &obj)?;
-                n += 1;
+    let mut out = std::io::BufWriter::new(tmp);
+    if json {
+        out.write_all(b"[\n")?;
+        for row in rows {
+            let obj: serde_json::Map<String, serde_json::Value> = header
+                .iter()
+                .zip(row)
+                .map(|(h, v)| ((*h).to_owned(), serde_json::Value::String(v)))
+                .collect();
+            if n > 0 {
+                out.write_all(b",\n")?;
             }
-            out.write_all(b"\n]\n")?;
-        } else {
-            let head: Vec<String> = header.iter().map(|h| crate::output::csv_field(h)).collect();
-            writeln!(out, "{}", head.join(","))?;
-            for row in rows {
-                let cells: Vec<String> = row.iter().map(|c| crate::output::csv_field(c)).collect();
-                writeln!(out, "{}", cells.join(","))?;
-                n += 1;
-            }
+            serde_json::to_writer(&mut out, &obj)?;
+            n += 1;
         }
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        out.write_all(b"\n]\n")?;
+    } else {
+        let head: Vec<String> = header.iter().map(|h| crate::output::csv_field(h)).collect();
+        writeln!(out, "{}", head.join(","))?;
+        for row in rows {
+            let cells: Vec<String> = row.iter().map(|c| crate::output::csv_field(&defused(c))).collect();
+            writeln!(out, "{}", cells.join(","))?;
+            n += 1;
+        }
     }
-    result.map(|()| n)
+    let tmp = out.into_inner().map_err(|e| e.into_error())?;
+    tmp.as_file().sync_all()?;
+    tmp.persist_noclobber(path)
+        .map_err(|e| anyhow::anyhow!("writing {}: {}", path.display(), e.error))?;
+    Ok(n)
 }
 
 #[cfg(test)]
@@ -234,8 +251,16 @@ mod tests {
         let leftovers: Vec<_> = std::fs::read_dir(dir.path())
             .expect("dir")
             .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".vigil-export-"))
             .collect();
         assert!(leftovers.is_empty());
+        // Never replaces a file; formulas from logs are defused.
+        assert!(export(&csv, &["X"], std::iter::empty()).is_err());
+        let f2 = dir.path().join("f.csv");
+        export(&f2, &["X"], vec![vec!["=HYPERLINK(\"x\")".to_owned()]].into_iter()).expect("csv");
+        assert!(std::fs::read_to_string(&f2).expect("read").contains("'=HYPERLINK"));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&f2).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 }

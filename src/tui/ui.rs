@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Cell, Clear, LineGauge, Paragraph, Row, S
 use vigil_queries::findings::Severity;
 
 use super::app::{App, EVENT_COLUMNS, EvidenceList, FINDING_COLUMNS, List, Prompt, SOURCE_COLUMNS, Screen, Tab, local};
+use super::evidence::cell;
 use super::keymap::Action;
 
 /// Rows of the finding screen above its evidence list.
@@ -171,7 +172,17 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     let mut parts: Vec<Span> = vec![Span::raw(format!("range: {}", app.range.label))];
     let list = app.list();
     if !list.filter.is_empty() {
-        parts.push(Span::raw(format!(" · filter: {}", list.filter.text)));
+        parts.push(Span::raw(format!(" · filter: {}", cell(&list.filter.text))));
+    }
+    if let Some((col, desc)) = list.sort {
+        // Named here too, as a narrow screen may not show the sorted column.
+        let names: &[&str] = match (app.stack.last(), app.tab) {
+            (Some(Screen::Person { .. }), _) | (None, Tab::Search) => &EVENT_COLUMNS,
+            _ => &FINDING_COLUMNS,
+        };
+        if let Some(name) = names.get(col) {
+            parts.push(Span::raw(format!(" · sort: {name} {}", if desc { "↓" } else { "↑" })));
+        }
     }
     if list.pending {
         parts.push(Span::raw(" · searching…"));
@@ -609,7 +620,8 @@ fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
         (3, Constraint::Length(12)),
         (4, Constraint::Length(10)),
         (5, Constraint::Length(8)),
-        (6, Constraint::Length(10)),
+        (6, Constraint::Length(4)),
+        (7, Constraint::Length(10)),
     ]);
     let columns: Vec<(&str, Constraint)> = cols.iter().map(|&(i, w)| (SOURCE_COLUMNS[i], w)).collect();
     let list = app.list();
@@ -648,7 +660,7 @@ fn draw_usage(frame: &mut Frame, app: &App, area: Rect) {
         .usage
         .talkers
         .iter()
-        .map(|(who, bytes, n)| Row::new([who.clone(), human_bytes(*bytes), group_digits(*n)]))
+        .map(|(who, bytes, n)| Row::new([cell(who), human_bytes(*bytes), group_digits(*n)]))
         .collect();
     let block = Block::new().borders(Borders::TOP).title("Top talkers (bytes, events)");
     if talkers.is_empty() {
@@ -723,6 +735,7 @@ fn draw_finding(frame: &mut Frame, app: &App, area: Rect, id: &str, evidence: &E
     let who = [f.user.as_deref(), f.device.as_deref(), f.ip.as_deref()]
         .into_iter()
         .flatten()
+        .map(cell)
         .collect::<Vec<_>>()
         .join(" · ");
     let mut lines = vec![
@@ -740,12 +753,21 @@ fn draw_finding(frame: &mut Frame, app: &App, area: Rect, id: &str, evidence: &E
             local(&app.cx, f.ts_first, "%a %d %b %H:%M:%S"),
             local(&app.cx, f.ts_last, "%a %d %b %H:%M:%S")
         )),
-        Line::from(format!("about: {}   id: {}", f.about.as_deref().unwrap_or("-"), f.id)),
+        Line::from(format!(
+            "about: {}   id: {}",
+            cell(f.about.as_deref().unwrap_or("-")),
+            f.id
+        )),
     ];
     if let Some(r) = review {
-        lines.push(Line::from(format!("reviewed by {} at {}: {}", r.by, r.at, r.note)));
+        lines.push(Line::from(format!(
+            "reviewed by {} at {}: {}",
+            cell(&r.by),
+            r.at,
+            cell(&r.note)
+        )));
     }
-    let summary = Paragraph::new(f.summary.as_str()).wrap(Wrap { trim: true });
+    let summary = Paragraph::new(cell(&f.summary)).wrap(Wrap { trim: true });
     let [info, sum] =
         Layout::vertical([Constraint::Length(header_rows - summary_rows), Constraint::Min(1)]).areas(head);
     frame.render_widget(Paragraph::new(lines), info);
@@ -777,7 +799,7 @@ fn draw_evidence(frame: &mut Frame, app: &App, list_area: Rect, preview: Rect, e
             let file = app
                 .sources
                 .get(e.source as usize)
-                .map_or_else(|| "?".to_owned(), |s| s.name());
+                .map_or_else(|| "?".to_owned(), |s| cell(&s.name()));
             let text = match evidence.lines.get(r as usize).and_then(|l| l.as_ref()) {
                 Some(l) => l.text.clone().unwrap_or_else(|e| format!("[{e}]")),
                 None => "…".to_owned(),
@@ -803,7 +825,7 @@ fn draw_evidence(frame: &mut Frame, app: &App, list_area: Rect, preview: Rect, e
         let path = app
             .sources
             .get(e.source as usize)
-            .map_or_else(|| "?".to_owned(), |s| s.path.display().to_string());
+            .map_or_else(|| "?".to_owned(), |s| cell(&s.path.display().to_string()));
         let text = match evidence.lines.get(r as usize).and_then(|l| l.as_ref()) {
             Some(l) => l.text.clone().unwrap_or_else(|e| format!("[{e}]")),
             None => String::new(),
@@ -828,7 +850,7 @@ fn draw_person(frame: &mut Frame, app: &App, area: Rect, p: &super::app::Profile
         let mut s: Vec<String> = v
             .iter()
             .take(n)
-            .map(|(k, c)| format!("{k} ({})", group_digits(*c)))
+            .map(|(k, c)| format!("{} ({})", cell(k), group_digits(*c)))
             .collect();
         if v.len() > n {
             s.push(format!("+{} more", v.len() - n));
@@ -858,13 +880,13 @@ fn draw_person(frame: &mut Frame, app: &App, area: Rect, p: &super::app::Profile
         .collect();
     let lines = vec![
         Line::from(vec![
-            Span::styled(p.key.clone(), Style::new().add_modifier(Modifier::BOLD)),
+            Span::styled(cell(&p.key), Style::new().add_modifier(Modifier::BOLD)),
             Span::raw(format!(
                 "  groups: {}  findings: {}",
                 if p.groups.is_empty() {
                     "-".to_owned()
                 } else {
-                    p.groups.join(", ")
+                    cell(&p.groups.join(", "))
                 },
                 if fsum.is_empty() {
                     "none".to_owned()

@@ -156,3 +156,20 @@ fn sigterm_restores_the_terminal() {
     assert_eq!(t.display("#{alternate_on}"), "0");
     assert_eq!(t.display("#{cursor_flag}"), "1");
 }
+
+#[test]
+fn a_panic_restores_the_terminal_and_is_logged() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let cmd = command(state.path()).replace("NO_COLOR=1 ", "NO_COLOR=1 VIGIL_TEST_PANIC=after-first-draw ");
+    let t = Tmux::start(&cmd, 80, 24);
+    let s = t.wait_for("EXIT=", 60);
+    assert!(s.contains("EXIT=101"), "a panic exits 101:\n{s}");
+    assert!(
+        s.contains("a panic on purpose"),
+        "the message is printed after the terminal is restored:\n{s}"
+    );
+    assert_eq!(t.display("#{alternate_on}"), "0");
+    assert_eq!(t.display("#{cursor_flag}"), "1");
+    let log = std::fs::read_to_string(state.path().join("vigil.log")).expect("log file");
+    assert!(log.contains("panic") && log.contains("on purpose"), "{log}");
+}

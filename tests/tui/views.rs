@@ -305,3 +305,38 @@ fn the_loading_screen_shows_progress() {
         assert!(screen(&app).contains("still being read"));
     }
 }
+
+#[test]
+fn esc_undoes_a_live_filter_and_pasted_text_is_never_keys() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let mut app = loaded(80, 24, state.path());
+    keys(&mut app, "2");
+    let all = app.list().order.len();
+    keys(&mut app, "/");
+    for c in "severity:high+".chars() {
+        app.key(ratatui::crossterm::event::KeyEvent::from(
+            ratatui::crossterm::event::KeyCode::Char(c),
+        ));
+    }
+    assert!(app.list().order.len() < all, "filtered as typed");
+    keys(&mut app, "Esc");
+    assert_eq!(app.list().order.len(), all, "Esc undoes the typed filter");
+    assert!(app.list().filter.is_empty());
+    // Pasted text goes into the prompt; outside one it is not taken as keys.
+    keys(&mut app, "/");
+    app.paste("rule:breach.unacceptable\n");
+    keys(&mut app, "Enter");
+    assert!(!app.list().order.is_empty());
+    assert!(
+        app.list()
+            .order
+            .iter()
+            .all(|&i| app.findings[i as usize].rule == "breach.unacceptable")
+    );
+    app.paste("q");
+    assert!(!app.quit);
+    // Help closes on any key, digits included, without switching views behind it.
+    keys(&mut app, "? 5");
+    assert!(app.help.is_none());
+    assert_eq!(app.tab, Tab::Breaches);
+}
