@@ -74,6 +74,34 @@ fn severity_of(s: SeverityArg) -> Severity {
     }
 }
 
+/// The columns of a finding in CSV.
+pub const CSV_HEADER: [&str; 12] = [
+    "id", "rule", "severity", "ts_first", "ts_last", "user", "device", "ip", "about", "count", "summary", "evidence",
+];
+
+/// A finding's cells in [`CSV_HEADER`] order; `file` names a source (evidence is `file:line`).
+pub fn csv_cells(f: &Finding, file: impl Fn(u32) -> String) -> Vec<String> {
+    let ev: Vec<String> = f
+        .evidence
+        .iter()
+        .map(|e| format!("{}:{}", file(e.source), e.line))
+        .collect();
+    vec![
+        f.id.clone(),
+        f.rule.to_owned(),
+        f.severity.as_str().to_owned(),
+        format_rfc3339(f.ts_first),
+        format_rfc3339(f.ts_last),
+        f.user.clone().unwrap_or_default(),
+        f.device.clone().unwrap_or_default(),
+        f.ip.clone().unwrap_or_default(),
+        f.about.clone().unwrap_or_default(),
+        f.count.to_string(),
+        f.summary.clone(),
+        ev.join(" "),
+    ]
+}
+
 #[derive(Serialize)]
 struct EvidenceJson<'a> {
     file: &'a str,
@@ -172,31 +200,12 @@ pub fn run(args: &FindingsArgs) -> Result<Outcome> {
             writeln!(out)?;
         }
         TableOutput::Csv => {
-            writeln!(
-                out,
-                "id,rule,severity,ts_first,ts_last,user,device,ip,about,count,summary,evidence"
-            )?;
+            writeln!(out, "{}", CSV_HEADER.join(","))?;
             for f in &shown {
-                let ev: Vec<String> = f
-                    .evidence
+                let cells: Vec<String> = csv_cells(f, |i| file(i).to_owned())
                     .iter()
-                    .map(|e| format!("{}:{}", file(e.source), e.line))
+                    .map(|c| csv_field(c))
                     .collect();
-                let cells = [
-                    f.id.clone(),
-                    f.rule.to_owned(),
-                    f.severity.as_str().to_owned(),
-                    format_rfc3339(f.ts_first),
-                    format_rfc3339(f.ts_last),
-                    f.user.clone().unwrap_or_default(),
-                    f.device.clone().unwrap_or_default(),
-                    f.ip.clone().unwrap_or_default(),
-                    f.about.clone().unwrap_or_default(),
-                    f.count.to_string(),
-                    f.summary.clone(),
-                    ev.join(" "),
-                ];
-                let cells: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
                 writeln!(out, "{}", cells.join(","))?;
             }
         }

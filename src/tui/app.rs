@@ -1610,22 +1610,8 @@ impl App {
                 Box::new(move || super::store::export(&path, &SOURCE_COLUMNS, rows.into_iter()))
             }
             None => {
-                let header = [
-                    "id",
-                    "rule",
-                    "severity",
-                    "ts_first",
-                    "ts_last",
-                    "user",
-                    "device",
-                    "ip",
-                    "about",
-                    "count",
-                    "summary",
-                    "evidence",
-                    "reviewed",
-                    "review_note",
-                ];
+                let mut header = crate::commands::findings::CSV_HEADER.to_vec();
+                header.extend(["reviewed", "review_note"]);
                 let rows: Vec<Vec<String>> = self
                     .list()
                     .order
@@ -1633,26 +1619,10 @@ impl App {
                     .filter_map(|&i| self.findings.get(i as usize))
                     .map(|f| {
                         let review = self.store.review(&f.id);
-                        vec![
-                            f.id.clone(),
-                            f.rule.to_owned(),
-                            f.severity.as_str().to_owned(),
-                            vigil_parsers::time::format_rfc3339(f.ts_first),
-                            vigil_parsers::time::format_rfc3339(f.ts_last),
-                            f.user.clone().unwrap_or_default(),
-                            f.device.clone().unwrap_or_default(),
-                            f.ip.clone().unwrap_or_default(),
-                            f.about.clone().unwrap_or_default(),
-                            f.count.to_string(),
-                            f.summary.clone(),
-                            f.evidence
-                                .iter()
-                                .map(|e| format!("{}:{}", file(e.source), e.line))
-                                .collect::<Vec<_>>()
-                                .join(" "),
-                            if review.is_some() { "yes" } else { "no" }.to_owned(),
-                            review.map(|r| r.note.clone()).unwrap_or_default(),
-                        ]
+                        let mut cells = crate::commands::findings::csv_cells(f, &file);
+                        cells.push(if review.is_some() { "yes" } else { "no" }.to_owned());
+                        cells.push(review.map(|r| r.note.clone()).unwrap_or_default());
+                        cells
                     })
                     .collect();
                 let path = path.clone();

@@ -216,8 +216,8 @@ pub fn search(
         if rows.len() > DETAIL_SORT_LIMIT {
             return Err(format!(
                 "DETAIL sorts lists of up to {} events; this one has {}: filter first",
-                super::ui::group_digits(DETAIL_SORT_LIMIT as u64),
-                super::ui::group_digits(rows.len() as u64)
+                crate::output::thousands(DETAIL_SORT_LIMIT as u64),
+                crate::output::thousands(rows.len() as u64)
             ));
         }
         sort_rows(events, &mut rows, 7);

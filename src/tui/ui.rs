@@ -11,6 +11,7 @@ use vigil_queries::findings::Severity;
 use super::app::{App, EVENT_COLUMNS, EvidenceList, FINDING_COLUMNS, List, Prompt, SOURCE_COLUMNS, Screen, Tab, local};
 use super::evidence::cell;
 use super::keymap::Action;
+use crate::output::{human_bytes, thousands};
 
 /// Rows of the finding screen above its evidence list.
 pub fn finding_header_rows(app: &App) -> usize {
@@ -115,21 +116,6 @@ fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::raw(" "));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-fn human_bytes(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u < UNITS.len() - 1 {
-        v /= 1000.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
 }
 
 fn human_count(n: f64) -> String {
@@ -344,9 +330,20 @@ fn empty_findings_text(app: &App) -> String {
     }
 }
 
-fn draw_findings(frame: &mut Frame, app: &App, area: Rect, list: &List) {
-    let cols = finding_columns(area.width);
-    let columns: Vec<(&str, Constraint)> = cols.iter().map(|&(i, w)| (FINDING_COLUMNS[i], w)).collect();
+/// Draws a list with the columns that fit (`cols`: which of `names`, how wide): the sort arrow
+/// follows the sorted column, and each row's cells are picked from all of its cells.
+#[allow(clippy::too_many_arguments)]
+fn draw_fitted(
+    frame: &mut Frame,
+    area: Rect,
+    list: &List,
+    names: &[&str],
+    cols: &[(usize, Constraint)],
+    cells: impl Fn(u32) -> Vec<String>,
+    style: impl Fn(u32) -> Style,
+    empty: &str,
+) {
+    let columns: Vec<(&str, Constraint)> = cols.iter().map(|&(i, w)| (names[i], w)).collect();
     let sort = list
         .sort
         .and_then(|(c, d)| cols.iter().position(|&(i, _)| i == c).map(|p| (p, d)));
@@ -359,11 +356,24 @@ fn draw_findings(frame: &mut Frame, app: &App, area: Rect, list: &List) {
         },
         list,
         |r| {
-            let all = app.finding_cells(r);
+            let all = cells(r);
             cols.iter()
                 .map(|&(i, _)| all.get(i).cloned().unwrap_or_default())
                 .collect()
         },
+        style,
+        empty,
+    );
+}
+
+fn draw_findings(frame: &mut Frame, app: &App, area: Rect, list: &List) {
+    draw_fitted(
+        frame,
+        area,
+        list,
+        &FINDING_COLUMNS,
+        &finding_columns(area.width),
+        |r| app.finding_cells(r),
         |r| {
             app.findings
                 .get(r as usize)
@@ -391,26 +401,14 @@ fn event_columns(width: u16) -> Vec<(usize, Constraint)> {
 }
 
 fn draw_events(frame: &mut Frame, app: &App, area: Rect, list: &List, empty: &str) {
-    let cols = event_columns(area.width);
-    let columns: Vec<(&str, Constraint)> = cols.iter().map(|&(i, w)| (EVENT_COLUMNS[i], w)).collect();
-    let sort = list
-        .sort
-        .and_then(|(c, d)| cols.iter().position(|&(i, _)| i == c).map(|p| (p, d)));
     let blocked = app.events.as_ref();
-    draw_table(
+    draw_fitted(
         frame,
         area,
-        Columns {
-            columns: &columns,
-            sort,
-        },
         list,
-        |r| {
-            let all = app.event_cells(r);
-            cols.iter()
-                .map(|&(i, _)| all.get(i).cloned().unwrap_or_default())
-                .collect()
-        },
+        &EVENT_COLUMNS,
+        &event_columns(area.width),
+        |r| app.event_cells(r),
         |r| {
             if blocked.is_some_and(|e| e.blocked[r as usize]) {
                 sev_style(app, Severity::Medium)
@@ -440,8 +438,8 @@ fn draw_search(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(
         Paragraph::new(format!(
             "{} of {} events{}",
-            group_digits(list.order.len() as u64),
-            group_digits(events.len() as u64),
+            thousands(list.order.len() as u64),
+            thousands(events.len() as u64),
             if list.pending {
                 " · searching…".to_owned()
             } else {
@@ -458,19 +456,6 @@ fn draw_search(frame: &mut Frame, app: &App, area: Rect) {
         list,
         "No event matches (Esc clears the filter; t changes the range).",
     );
-}
-
-/// `1234567` as `1,234,567`.
-pub fn group_digits(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn buckets(values: &[u64], width: usize) -> Vec<u64> {
@@ -623,25 +608,17 @@ fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
         (6, Constraint::Length(4)),
         (7, Constraint::Length(10)),
     ]);
-    let columns: Vec<(&str, Constraint)> = cols.iter().map(|&(i, w)| (SOURCE_COLUMNS[i], w)).collect();
-    let list = app.list();
-    draw_table(
+    draw_fitted(
         frame,
         sources,
-        Columns {
-            columns: &columns,
-            sort: None,
-        },
-        list,
+        app.list(),
+        &SOURCE_COLUMNS,
+        &cols,
         |r| {
-            let all = app
-                .sources
+            app.sources
                 .get(r as usize)
                 .map(|s| app.source_cells(s))
-                .unwrap_or_default();
-            cols.iter()
-                .map(|&(i, _)| all.get(i).cloned().unwrap_or_default())
-                .collect()
+                .unwrap_or_default()
         },
         |r| match app.sources.get(r as usize) {
             Some(s) if s.error.is_some() => sev_style(app, Severity::High),
@@ -660,7 +637,7 @@ fn draw_usage(frame: &mut Frame, app: &App, area: Rect) {
         .usage
         .talkers
         .iter()
-        .map(|(who, bytes, n)| Row::new([cell(who), human_bytes(*bytes), group_digits(*n)]))
+        .map(|(who, bytes, n)| Row::new([cell(who), human_bytes(*bytes), thousands(*n)]))
         .collect();
     let block = Block::new().borders(Borders::TOP).title("Top talkers (bytes, events)");
     if talkers.is_empty() {
@@ -745,7 +722,7 @@ fn draw_finding(frame: &mut Frame, app: &App, area: Rect, id: &str, evidence: &E
                 sev_style(app, f.severity),
             ),
             Span::styled(f.rule, Style::new().add_modifier(Modifier::BOLD)),
-            Span::raw(format!("  {} event(s)", group_digits(f.count))),
+            Span::raw(format!("  {} event(s)", thousands(f.count))),
         ]),
         Line::from(format!("who: {}", if who.is_empty() { "-".to_owned() } else { who })),
         Line::from(format!(
@@ -773,12 +750,12 @@ fn draw_finding(frame: &mut Frame, app: &App, area: Rect, id: &str, evidence: &E
     frame.render_widget(Paragraph::new(lines), info);
     frame.render_widget(summary, sum);
     let shown = if evidence.refs.len() as u64 == f.count {
-        format!("── evidence: {} line(s) as in the source files ", group_digits(f.count))
+        format!("── evidence: {} line(s) as in the source files ", thousands(f.count))
     } else {
         format!(
             "── evidence: first {} of {} line(s) as in the source files ",
-            group_digits(evidence.refs.len() as u64),
-            group_digits(f.count)
+            thousands(evidence.refs.len() as u64),
+            thousands(f.count)
         )
     };
     frame.render_widget(Paragraph::new(shown).style(header_style()), sep);
@@ -850,7 +827,7 @@ fn draw_person(frame: &mut Frame, app: &App, area: Rect, p: &super::app::Profile
         let mut s: Vec<String> = v
             .iter()
             .take(n)
-            .map(|(k, c)| format!("{} ({})", cell(k), group_digits(*c)))
+            .map(|(k, c)| format!("{} ({})", cell(k), thousands(*c)))
             .collect();
         if v.len() > n {
             s.push(format!("+{} more", v.len() - n));
@@ -868,9 +845,9 @@ fn draw_person(frame: &mut Frame, app: &App, area: Rect, p: &super::app::Profile
         .kinds
         .iter()
         .map(|(k, n, b, bytes)| {
-            let mut s = format!("{k} {}", group_digits(*n));
+            let mut s = format!("{k} {}", thousands(*n));
             if *b > 0 {
-                s.push_str(&format!(" ({} blocked)", group_digits(*b)));
+                s.push_str(&format!(" ({} blocked)", thousands(*b)));
             }
             if *bytes > 0 {
                 s.push_str(&format!(" {}", human_bytes(*bytes)));
@@ -925,7 +902,7 @@ fn draw_person(frame: &mut Frame, app: &App, area: Rect, p: &super::app::Profile
     frame.render_widget(
         Paragraph::new(format!(
             "── timeline: {} event(s) across all sources ",
-            group_digits(list.order.len() as u64)
+            thousands(list.order.len() as u64)
         ))
         .style(header_style()),
         sep,

@@ -296,7 +296,7 @@ fn the_loading_screen_shows_progress() {
         app.tick();
         let text = screen(&app);
         assert!(
-            text.contains("3/12 files") && text.contains("100.0 MB of 400.0 MB"),
+            text.contains("3/12 files") && text.contains("95.4 MiB of 381.5 MiB"),
             "{text}"
         );
         snap("loading", &app);
