@@ -170,11 +170,11 @@ pub fn prepare(args: &TuiArgs) -> Result<Prepared> {
 
 /// `vigil tui`.
 pub fn run(args: &TuiArgs) -> Result<Outcome> {
+    let Prepared { mut app, spec } = prepare(args)?;
     anyhow::ensure!(
         std::io::stdout().is_terminal() && std::io::stdin().is_terminal(),
         "the dashboard needs a terminal (for scripts: `vigil findings`, `vigil timeline`)"
     );
-    let Prepared { mut app, spec } = prepare(args)?;
     let state = args.state_dir.clone().unwrap_or_else(store::default_dir);
     start_log(&args.log.clone().unwrap_or_else(|| state.join("vigil.log")))?;
     log::info!(

@@ -764,13 +764,22 @@ fn draw_finding(frame: &mut Frame, app: &App, area: Rect, id: &str, evidence: &E
 
 fn draw_evidence(frame: &mut Frame, app: &App, list_area: Rect, preview: Rect, evidence: &EvidenceList) {
     let name_w = list_area.width.min(40) / 2;
+    // The selection stays on screen even if the summary above wrapped onto more rows than the
+    // keys assumed.
+    let page = (list_area.height as usize).max(1);
+    let (selected, offset) = (evidence.list.selected, evidence.list.offset);
+    let offset = if selected >= offset + page {
+        selected + 1 - page
+    } else {
+        offset
+    };
     let rows: Vec<Row> = evidence
         .list
         .order
         .iter()
         .enumerate()
-        .skip(evidence.list.offset)
-        .take(list_area.height as usize)
+        .skip(offset)
+        .take(page)
         .map(|(i, &r)| {
             let e = evidence.refs[r as usize];
             let file = app

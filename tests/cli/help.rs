@@ -35,7 +35,11 @@ fn the_dashboard_needs_a_terminal_and_says_so() {
         "[dashboard]\npaths = [\"sample-logs\"]\npolicy = \"sample-policy/policy.toml\"\n",
     )
     .expect("config");
-    let out = vigil().env("XDG_CONFIG_HOME", config.path()).output().expect("run");
+    let out = vigil()
+        .env("XDG_CONFIG_HOME", config.path())
+        .env("VIGIL_STATE_DIR", config.path().join("state"))
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("the dashboard needs a terminal"));
     // A bad config file is named.
@@ -67,4 +71,40 @@ fn keys_prints_a_key_file_that_reads_back() {
     let out = vigil().args(["keys", "--keys"]).arg(&file).output().expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown action `fly`"));
+}
+
+#[test]
+fn the_dashboard_checks_its_inputs_before_taking_the_terminal() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let out = vigil()
+        .args(["tui", "--state-dir"])
+        .arg(state.path())
+        .arg("no/such/logs")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/logs"));
+    let policy = state.path().join("policy.toml");
+    std::fs::write(&policy, "[school]\nname = \"x\"\nbogus = 1\n").expect("write");
+    let out = vigil()
+        .args(["tui", "--state-dir"])
+        .arg(state.path())
+        .arg("--policy")
+        .arg(&policy)
+        .arg("sample-logs")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("policy.toml") && err.contains("bogus"), "{err}");
+    let keys = state.path().join("keys.toml");
+    std::fs::write(&keys, "[keys]\nquit = [\"Ctrl+q\"]\n").expect("write");
+    let out = vigil()
+        .args(["tui", "--keys"])
+        .arg(&keys)
+        .arg("sample-logs")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`Ctrl+q` is not a key"));
 }
