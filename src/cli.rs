@@ -61,6 +61,64 @@ pub enum Command {
     /// Print the dashboard's key bindings as a key file to edit (save it as
     /// ~/.config/vigil/keys.toml, or pass it with `vigil tui --keys FILE`).
     Keys(KeysArgs),
+    /// The weekly report for the DSL (and the governors): HTML, CSV, JSON and a manifest of
+    /// hashes, written whole or not at all; for cron and systemd timers (silent on success).
+    Report(ReportArgs),
+    /// Check a report directory against its manifest: every output's SHA-256 (and, with
+    /// --sources, the logs it was made from).
+    Verify(VerifyArgs),
+}
+
+/// Which report to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Edition {
+    /// For the DSL: names, addresses and the log lines behind each finding.
+    Dsl,
+    /// For governors: keyed pseudonyms instead of people, devices and addresses; no log lines.
+    Governors,
+    /// Both, in DIR/dsl and DIR/governors.
+    All,
+}
+
+/// `vigil report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The school's policy file; without it, the built-in policy of a typical school.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// The week: `last` (the default), `this`, or an ISO week such as 2026-W47 (Monday to Sunday
+    /// in the policy's time zone).
+    #[arg(long, value_name = "WEEK", conflicts_with_all = ["since", "until"])]
+    pub week: Option<String>,
+    /// Start of a custom period (`2026-11-16`, `2026-11-16 09:00`, RFC 3339), with --until.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// End of a custom period (exclusive), with --since.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// The report directory (replaced whole when the new report is complete).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Which edition.
+    #[arg(long, value_enum, default_value_t = Edition::Dsl)]
+    pub edition: Edition,
+    /// The key file for the governors' pseudonyms (at least 16 secret bytes the school keeps).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// What to read.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `vigil verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A report directory (with manifest.json, or dsl/ and governors/ each with one).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Also hash the source logs named in the manifest and report any change.
+    #[arg(long)]
+    pub sources: bool,
 }
 
 /// `vigil tui`.
@@ -418,6 +476,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Timeline(args) => commands::findings::timeline(&args),
         Command::Tui(args) => crate::tui::run(&args),
         Command::Keys(args) => crate::tui::print_keys(args.keys.as_deref()),
+        Command::Report(args) => crate::report::run(&args),
+        Command::Verify(args) => crate::report::verify(&args),
     }
 }
 

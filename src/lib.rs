@@ -8,4 +8,5 @@ pub mod commands;
 pub mod generate;
 pub mod memstats;
 pub mod output;
+pub mod report;
 pub mod tui;

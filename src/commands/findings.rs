@@ -49,7 +49,7 @@ pub(crate) fn policy_columns(
 }
 
 /// A time on the command line: a date, a local date and time, or RFC 3339.
-fn parse_time(cx: &Context, s: &str) -> Result<i64> {
+pub(crate) fn parse_time(cx: &Context, s: &str) -> Result<i64> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Ok(t.timestamp_millis());
     }

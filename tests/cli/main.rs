@@ -7,6 +7,7 @@ mod help;
 mod ingest;
 mod mail;
 mod policy;
+mod report;
 mod samples;
 mod support;
 mod top;

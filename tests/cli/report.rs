@@ -1,0 +1,192 @@
+//! `vigil report` and `vigil verify` on the sample week, as cron would run them.
+
+use std::path::Path;
+
+use crate::support::vigil;
+
+fn report(out: &Path, extra: &[&str]) -> std::process::Output {
+    vigil()
+        .args([
+            "report",
+            "--policy",
+            "sample-policy/policy.toml",
+            "--week",
+            "2026-W47",
+            "--out",
+        ])
+        .arg(out)
+        .args(extra)
+        .arg("sample-logs")
+        .output()
+        .expect("run")
+}
+
+fn verify(dir: &Path) -> std::process::Output {
+    vigil().arg("verify").arg(dir).output().expect("run")
+}
+
+#[test]
+fn the_weekly_report_has_every_section_verifies_and_catches_any_change() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("week47");
+    let o = report(&out, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.stdout.is_empty() && o.stderr.is_empty(), "silent on success");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    for id in [
+        "summary",
+        "activity",
+        "categories",
+        "talkers",
+        "breach",
+        "keyword",
+        "bypass",
+        "usage",
+        "mail",
+        "licences",
+        "coverage",
+    ] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "section {id}");
+    }
+    assert_eq!(html.matches("<svg").count(), 3, "three inline charts");
+    assert!(
+        !html.contains("src=") && !html.contains("href=\"http"),
+        "no external assets"
+    );
+    assert!(
+        html.contains("Kestrelbrook") || html.contains("kestrelbrook"),
+        "the school's name"
+    );
+    assert!(html.contains("TCP_DENIED/403"), "the DSL edition shows evidence lines");
+    let csv = std::fs::read_to_string(out.join("findings.csv")).expect("csv");
+    assert!(csv.starts_with("id,rule,severity,"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("findings.json")).expect("json")).expect("json");
+    assert_eq!(json.as_array().map(Vec::len), Some(csv.lines().count() - 1));
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).expect("manifest")).expect("json");
+    assert_eq!(m["edition"], "dsl");
+    assert_eq!(m["period"][0], "2026-11-16T00:00:00.000Z");
+    assert!(m["sources"].as_array().is_some_and(|s| s.len() >= 12));
+    assert_eq!(m["outputs"].as_array().map(Vec::len), Some(3));
+    for mode_of in ["report.html", "findings.csv", "findings.json", "manifest.json"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(out.join(mode_of)).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(
+            mode & 0o027,
+            0,
+            "{mode_of} is {mode:o}: no write for the group, nothing for others"
+        );
+    }
+    let v = verify(&out);
+    assert_eq!(v.status.code(), Some(0), "{}", String::from_utf8_lossy(&v.stderr));
+    // One byte changed in any output is caught and named.
+    for name in ["report.html", "findings.csv", "findings.json"] {
+        let p = out.join(name);
+        let original = std::fs::read(&p).expect("read");
+        let mut changed = original.clone();
+        let at = changed.len() / 2;
+        changed[at] ^= 0x01;
+        std::fs::write(&p, &changed).expect("write");
+        let v = verify(&out);
+        assert_eq!(v.status.code(), Some(2), "{name}");
+        assert!(String::from_utf8_lossy(&v.stderr).contains(name), "{name}");
+        std::fs::write(&p, &original).expect("restore");
+    }
+    std::fs::write(out.join("extra.txt"), "x").expect("write");
+    assert_eq!(verify(&out).status.code(), Some(2), "a file added since is reported");
+}
+
+#[test]
+fn overlapping_and_killed_runs_leave_one_complete_report() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("week");
+    assert_eq!(report(&out, &[]).status.code(), Some(0));
+    let before = std::fs::read(out.join("manifest.json")).expect("manifest");
+    // Two runs at once: one writes, the other stops at the lock (or runs after it); either way
+    // one complete report is left.
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .args([
+                "report",
+                "--policy",
+                "sample-policy/policy.toml",
+                "--week",
+                "2026-W47",
+                "--out",
+            ])
+            .arg(&out)
+            .arg("sample-logs")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().expect("a"), b.wait_with_output().expect("b"));
+    let codes = [a.status.code(), b.status.code()];
+    assert!(codes.contains(&Some(0)), "{codes:?}");
+    for o in [&a, &b] {
+        if o.status.code() != Some(0) {
+            assert!(
+                String::from_utf8_lossy(&o.stderr).contains("another vigil report"),
+                "{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+    assert_eq!(verify(&out).status.code(), Some(0));
+    // A run killed part-way leaves the previous report as it was.
+    let mut c = spawn();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _ = c.kill();
+    let _ = c.wait();
+    assert_eq!(verify(&out).status.code(), Some(0), "the report directory is whole");
+    let after = std::fs::read(out.join("manifest.json")).expect("manifest");
+    assert!(after == before || serde_json::from_slice::<serde_json::Value>(&after).is_ok());
+    // The next run cleans up what the killed one left.
+    assert_eq!(report(&out, &[]).status.code(), Some(0));
+    let leftovers: Vec<String> = std::fs::read_dir(tmp.path())
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn the_governors_edition_names_no_one() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("both");
+    let key = tmp.path().join("governors.key");
+    std::fs::write(&key, b"0123456789abcdef0123456789abcdef").expect("key");
+    let o = report(&out, &["--edition", "all", "--key", key.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(verify(&out).status.code(), Some(0));
+    let dsl: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("dsl/findings.json")).expect("json")).expect("json");
+    let mut names: Vec<String> = Vec::new();
+    for f in dsl.as_array().expect("array") {
+        for k in ["user", "device", "ip"] {
+            if let Some(v) = f[k].as_str() {
+                names.push(v.to_owned());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    assert!(names.len() > 20, "the DSL edition names people");
+    for file in ["report.html", "findings.csv", "findings.json", "manifest.json"] {
+        let text = std::fs::read_to_string(out.join("governors").join(file))
+            .expect("read")
+            .to_ascii_lowercase();
+        for n in &names {
+            assert!(!text.contains(&n.to_ascii_lowercase()), "{file} names {n}");
+        }
+        assert!(!text.contains("sample-logs/"), "{file} names a log file");
+    }
+    // Without a key the governors' edition is refused, saying how to make one.
+    let o = report(&tmp.path().join("g"), &["--edition", "governors"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--key"));
+}
