@@ -252,17 +252,19 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
     let _lock = lock(out)?;
     let map = crate::commands::findings::policy_columns(&cx, args.policy.as_deref())?;
     let ingest = crate::commands::read_inputs_with(&args.input, detect::web_columns(), map)?;
-    // One line per problem on stderr (files skipped in directories are not problems).
-    for line in crate::commands::source_problems(&ingest) {
-        if !line.starts_with("skipped ") {
-            let _ = writeln!(std::io::stderr(), "vigil: {line}");
-        }
+    // One line per problem on stderr (files skipped in directories, a README beside the logs,
+    // are not problems).
+    let problems: Vec<String> = crate::commands::source_problems(&ingest)
+        .into_iter()
+        .filter(|l| !l.starts_with("skipped "))
+        .collect();
+    for line in &problems {
+        let _ = writeln!(std::io::stderr(), "vigil: {line}");
     }
     let outcome = crate::commands::classify(&ingest);
     if outcome == Outcome::Failed {
         bail!("nothing could be read: the previous report is left as it was");
     }
-    let problems = crate::commands::source_problems(&ingest);
     let sources: Vec<SourceEntry> = ingest
         .sources
         .iter()

@@ -190,3 +190,84 @@ fn the_governors_edition_names_no_one() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--key"));
 }
+
+/// Chromium's binary, if installed (`.ci/run` installs Debian's).
+fn chromium() -> Option<&'static str> {
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .find(|p| Path::new(p).exists())
+}
+
+#[test]
+fn the_report_renders_in_headless_chromium_without_console_errors() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("VIGIL_SKIP_BROWSER").is_some(),
+            "Chromium is needed (apt-get install chromium; .ci/run installs it), or set VIGIL_SKIP_BROWSER=1"
+        );
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("week");
+    assert_eq!(report(&out, &[]).status.code(), Some(0));
+    let shot = tmp.path().join("report.png");
+    let page = format!("file://{}", out.join("report.html").display());
+    let o = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1200,1800",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", tmp.path().join("profile").display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&page)
+        .output()
+        .expect("run chromium");
+    let log = String::from_utf8_lossy(&o.stderr);
+    let png = std::fs::read(&shot).unwrap_or_default();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "a screenshot was taken:\n{log}"
+    );
+    for line in log.lines() {
+        let console = line.contains("CONSOLE") || line.contains("Failed to load resource");
+        assert!(!console, "the page logged to the console: {line}");
+    }
+}
+
+/// The shipped cron and systemd units run a command line vigil accepts.
+#[test]
+fn the_shipped_units_run_a_valid_command() {
+    use clap::Parser;
+    let service = std::fs::read_to_string("contrib/vigil-report.service").expect("service");
+    let exec = service
+        .replace("\\\n", " ")
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart=").map(str::to_owned))
+        .expect("ExecStart");
+    let cron = std::fs::read_to_string("contrib/vigil-report.cron").expect("cron");
+    let cron_line = cron
+        .lines()
+        .find(|l| l.contains("/usr/local/bin/vigil"))
+        .and_then(|l| l.split_once("/usr/local/bin/vigil"))
+        .map(|(_, rest)| format!("/usr/local/bin/vigil{rest}"))
+        .expect("cron line");
+    for cmd in [exec, cron_line] {
+        let words: Vec<&str> = cmd.split_whitespace().collect();
+        let parsed = vigil::cli::Cli::try_parse_from(&words);
+        assert!(parsed.is_ok(), "{cmd}: {:?}", parsed.err().map(|e| e.to_string()));
+    }
+    assert!(
+        std::fs::read_to_string("contrib/vigil-report.timer")
+            .expect("timer")
+            .contains("OnCalendar=Mon")
+    );
+}
