@@ -67,6 +67,20 @@ pub enum Command {
     /// Check a report directory against its manifest: every output's SHA-256 (and, with
     /// --sources, the logs it was made from).
     Verify(VerifyArgs),
+    /// vigil's own access log: every search, look-up of a person and export, who and when,
+    /// hash-chained (`--verify` checks the chain).
+    AuditLog(AuditLogArgs),
+}
+
+/// `vigil audit-log`.
+#[derive(Debug, Args)]
+pub struct AuditLogArgs {
+    /// Check the chain and exit 2 at the first entry removed, changed or moved.
+    #[arg(long)]
+    pub verify: bool,
+    /// The state directory holding access-log.jsonl (default as for `vigil tui`).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
 }
 
 /// Which report to write.
@@ -478,6 +492,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Keys(args) => crate::tui::print_keys(args.keys.as_deref()),
         Command::Report(args) => crate::report::run(&args),
         Command::Verify(args) => crate::report::verify(&args),
+        Command::AuditLog(args) => crate::audit::command(&args),
     }
 }
 

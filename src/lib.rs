@@ -3,6 +3,7 @@
 //! The `vigil` binary's library: command-line interface, commands and the dashboard.
 //! Parsing lives in `vigil-parsers`, analyses in `vigil-queries`.
 
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod generate;

@@ -128,6 +128,15 @@ struct FindingJson<'a> {
 /// Runs `vigil findings`.
 pub fn run(args: &FindingsArgs) -> Result<Outcome> {
     let cx = load_policy(args.policy.as_deref())?;
+    if let Some(user) = &args.user {
+        crate::audit::append(
+            &crate::tui::store::default_dir(),
+            "findings",
+            "vigil findings --user",
+            Some(user),
+        )
+        .context("writing vigil's access log (set VIGIL_STATE_DIR to a writable directory)")?;
+    }
     let map = policy_columns(&cx, args.policy.as_deref())?;
     let started = std::time::Instant::now();
     let ingest = super::read_inputs_with(&args.input, detect::web_columns(), map)?;
@@ -271,6 +280,13 @@ struct EventJson {
 /// Runs `vigil timeline`.
 pub fn timeline(args: &TimelineArgs) -> Result<Outcome> {
     let cx = load_policy(args.policy.as_deref())?;
+    crate::audit::append(
+        &crate::tui::store::default_dir(),
+        "timeline",
+        "vigil timeline",
+        Some(&args.user),
+    )
+    .context("writing vigil's access log (set VIGIL_STATE_DIR to a writable directory)")?;
     let ingest = super::read_inputs_with(
         &args.input,
         detect::web_columns(),

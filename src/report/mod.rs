@@ -502,6 +502,14 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e.context(format!("the previous report in {} is left as it was", out.display())));
     }
+    let edition = format!("{:?}", args.edition).to_lowercase();
+    crate::audit::append(
+        &crate::tui::store::default_dir(),
+        "report",
+        &format!("{} edition, {period_words}, to {}", edition, out.display()),
+        None,
+    )
+    .context("the report is written, but vigil's access log could not be (set VIGIL_STATE_DIR)")?;
     Ok(outcome)
 }
 

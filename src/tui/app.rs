@@ -1140,6 +1140,9 @@ impl App {
                         self.list_mut().filter = f;
                         self.search_step(true);
                     } else {
+                        if !f.is_empty() {
+                            self.audit("search", &format!("{}: {}", self.tab.title(), f.text), None);
+                        }
                         self.list_mut().filter = f;
                         self.refresh_current();
                     }
@@ -1401,9 +1404,20 @@ impl App {
             .find_map(|&f| events.field(f).name(row as usize).map(str::to_owned))
     }
 
+    /// Appends to vigil's access log (not while replaying); a failure is logged.
+    fn audit(&self, action: &str, what: &str, about: Option<&str>) {
+        if self.store.read_only {
+            return;
+        }
+        if let Err(e) = crate::audit::append(self.store.dir(), action, what, about) {
+            log::warn!("the access log could not be written: {e:#}");
+        }
+    }
+
     fn open_person(&mut self) {
         match self.selected_subject() {
             Some(key) => {
+                self.audit("person", "profile and timeline in the dashboard", Some(&key));
                 log::info!("opened the profile of {key:?}");
                 let screen = self.person_screen(&key);
                 self.stack.push(screen);
@@ -1583,6 +1597,11 @@ impl App {
             }
         };
         log::info!("export to {:?}", path.display().to_string());
+        let about = match self.stack.last() {
+            Some(Screen::Person { profile, .. }) => Some(profile.key.clone()),
+            _ => None,
+        };
+        self.audit("export", &path.display().to_string(), about.as_deref());
         let job: Box<dyn FnOnce() -> anyhow::Result<u64> + Send> = match self.stack.last() {
             Some(Screen::Finding { evidence, .. } | Screen::Event { evidence, .. }) => {
                 let refs = evidence.refs.clone();

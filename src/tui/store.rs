@@ -111,6 +111,11 @@ impl Store {
         })
     }
 
+    /// The state directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// The review of a finding, if any.
     pub fn review(&self, id: &str) -> Option<&Review> {
         self.reviews.get(id)

@@ -271,3 +271,46 @@ fn the_shipped_units_run_a_valid_command() {
             .contains("OnCalendar=Mon")
     );
 }
+
+#[test]
+fn looking_up_a_person_is_in_the_hash_chained_access_log() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let o = vigil()
+        .env("VIGIL_STATE_DIR", state.path())
+        .args([
+            "timeline",
+            "--user",
+            "20garleyg",
+            "--policy",
+            "sample-policy/policy.toml",
+            "sample-logs",
+        ])
+        .output()
+        .expect("run");
+    assert!(o.status.success());
+    let o = vigil()
+        .env("VIGIL_STATE_DIR", state.path())
+        .args(["audit-log"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("timeline") && text.contains("20garleyg"), "{text}");
+    let o = vigil()
+        .env("VIGIL_STATE_DIR", state.path())
+        .args(["audit-log", "--verify"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(0));
+    let log = state.path().join("access-log.jsonl");
+    let edited = std::fs::read_to_string(&log)
+        .expect("read")
+        .replace("20garleyg", "someone");
+    std::fs::write(&log, edited).expect("write");
+    let o = vigil()
+        .env("VIGIL_STATE_DIR", state.path())
+        .args(["audit-log", "--verify"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("line 1: changed"));
+}

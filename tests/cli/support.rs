@@ -8,7 +8,14 @@ use assert_cmd::Command;
 pub fn vigil() -> Command {
     let mut cmd = Command::cargo_bin("vigil").expect("vigil binary");
     cmd.env("NO_COLOR", "1");
+    // vigil's access log and reviews go to a directory of the test run, not the user's home.
+    cmd.env("VIGIL_STATE_DIR", state_dir());
     cmd
+}
+
+/// The state directory the tests' vigil runs use.
+pub fn state_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("vigil-cli-tests-{}", std::process::id()))
 }
 
 /// A well-formed Squid line at `secs` for `user` fetching `host`.

@@ -260,6 +260,9 @@ fn review_case_basket_and_export() {
     keys(&mut app, "9 /");
     type_line(&mut app, "user:21yarthwaitef");
     let rows = app.list().order.len();
+    // The search and the export are in vigil's access log.
+    let audit = std::fs::read_to_string(state.path().join("access-log.jsonl")).expect("access log");
+    assert!(audit.contains("user:21yarthwaitef"), "{audit}");
     let out = state.path().join("events.json");
     app.input = Some((vigil::tui::app::Prompt::Export, String::new()));
     type_line(&mut app, &out.display().to_string());
