@@ -155,7 +155,6 @@ fn scrub(text: &str, matcher: &aho_corasick::AhoCorasick, pseudonyms: &[String])
 
 /// Everything one edition's files need.
 struct Made<'a> {
-    cx: &'a Context,
     findings: Vec<Finding>,
     page: html::Page<'a>,
     sources: &'a [SourceEntry],
@@ -220,7 +219,6 @@ fn write_edition(dir: &Path, edition: &str, made: &Made) -> Result<()> {
         sources: if governors { Vec::new() } else { made.sources.to_vec() },
         outputs,
     };
-    let _ = made.cx;
     write_file(dir, "manifest.json", &serde_json::to_vec_pretty(&m)?)?;
     Ok(())
 }
@@ -451,6 +449,9 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
                     .iter()
                     .map(|f| {
                         let mut g = f.clone();
+                        // The id is a hash of the real subject: keyed too, so names cannot be
+                        // guessed back from it.
+                        g.id = p.of(&f.id);
                         g.user = f.user.as_deref().map(s);
                         g.device = f.device.as_deref().map(s);
                         g.ip = f.ip.as_deref().map(s);
@@ -486,7 +487,6 @@ pub fn run(args: &ReportArgs) -> Result<Outcome> {
                 tool: format!("vigil {}", env!("CARGO_PKG_VERSION")),
             };
             let made = Made {
-                cx: &cx,
                 findings: findings.clone(),
                 page,
                 sources: &sources,
