@@ -4,16 +4,19 @@ use std::path::Path;
 
 use crate::support::vigil;
 
+/// `vigil report` of the sample week, up to `--out`.
+const REPORT: [&str; 6] = [
+    "report",
+    "--policy",
+    "sample-policy/policy.toml",
+    "--week",
+    "2026-W47",
+    "--out",
+];
+
 fn report(out: &Path, extra: &[&str]) -> std::process::Output {
     vigil()
-        .args([
-            "report",
-            "--policy",
-            "sample-policy/policy.toml",
-            "--week",
-            "2026-W47",
-            "--out",
-        ])
+        .args(REPORT)
         .arg(out)
         .args(extra)
         .arg("sample-logs")
@@ -107,14 +110,7 @@ fn overlapping_and_killed_runs_leave_one_complete_report() {
     // one complete report is left.
     let spawn = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
-            .args([
-                "report",
-                "--policy",
-                "sample-policy/policy.toml",
-                "--week",
-                "2026-W47",
-                "--out",
-            ])
+            .args(REPORT)
             .arg(&out)
             .arg("sample-logs")
             .stderr(std::process::Stdio::piped())
