@@ -79,6 +79,7 @@ fn benches(c: &mut Criterion) {
         let found = [Found {
             path: path.clone(),
             explicit: true,
+            format: None,
         }];
         group.bench_function(format!("threads={threads}"), |b| {
             b.iter(|| {

@@ -231,6 +231,7 @@ fn measure(path: &Path, format: Format, pool: &rayon::ThreadPool) -> (f64, u64) 
     let found = [Found {
         path: path.to_path_buf(),
         explicit: true,
+        format: None,
     }];
     let opts = IngestOptions {
         format: Some(format),

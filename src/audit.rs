@@ -5,16 +5,10 @@
 //! The log is `access-log.jsonl` in the state directory (created 0600), appended under an
 //! exclusive lock so that two vigil processes cannot fork the chain.
 
-use std::io::{BufRead, Write};
-use std::os::fd::AsRawFd;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use serde::{Deserialize, Serialize};
-
-/// The hash before the first entry.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One entry of the access log.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -37,12 +31,19 @@ pub struct Entry {
     pub hash: String,
 }
 
-fn entry_hash(e: &Entry) -> String {
-    let body = serde_json::json!({
-        "seq": e.seq, "at": e.at, "by": e.by, "action": e.action, "what": e.what,
-        "about": e.about, "prev": e.prev,
-    });
-    crate::report::manifest::sha256(body.to_string().as_bytes())
+impl crate::chain::Linked for Entry {
+    fn seq(&self) -> u64 {
+        self.seq
+    }
+    fn prev(&self) -> &str {
+        &self.prev
+    }
+    fn hash(&self) -> &str {
+        &self.hash
+    }
+    fn set_hash(&mut self, hash: String) {
+        self.hash = hash;
+    }
 }
 
 /// The access log of a state directory.
@@ -52,42 +53,7 @@ pub fn path_in(state: &Path) -> PathBuf {
 
 /// Appends an entry to the access log in `state` (created 0600 with its directory 0700).
 pub fn append(state: &Path, action: &str, what: &str, about: Option<&str>) -> Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(state)
-        .with_context(|| format!("creating {}", state.display()))?;
-    let path = path_in(state);
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .read(true)
-        .append(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("opening the access log {}", path.display()))?;
-    // SAFETY: flock on a descriptor owned here; released when `f` is closed.
-    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
-        return Err(std::io::Error::last_os_error()).context("locking the access log");
-    }
-    let last = std::io::BufReader::new(std::fs::File::open(&path)?)
-        .lines()
-        .map_while(Result::ok)
-        .filter(|l| !l.trim().is_empty())
-        .last();
-    let (seq, prev) = match last {
-        Some(l) => {
-            let e: Entry = serde_json::from_str(&l).with_context(|| {
-                format!(
-                    "{}: the last entry is not readable: run vigil audit-log --verify",
-                    path.display()
-                )
-            })?;
-            (e.seq + 1, e.hash)
-        }
-        None => (1, GENESIS.to_owned()),
-    };
-    let mut e = Entry {
+    crate::chain::append(&path_in(state), |seq, prev| Entry {
         seq,
         at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         by: crate::tui::store::os_user(),
@@ -96,41 +62,15 @@ pub fn append(state: &Path, action: &str, what: &str, about: Option<&str>) -> Re
         about: about.map(str::to_owned),
         prev,
         hash: String::new(),
-    };
-    e.hash = entry_hash(&e);
-    writeln!(f, "{}", serde_json::to_string(&e)?).with_context(|| format!("writing {}", path.display()))?;
-    f.sync_data()?;
+    })
+    .context("writing the access log")?;
     Ok(())
 }
 
 /// Checks the chain: every line an entry, numbered in order, each pointing at the previous
 /// entry's hash and carrying its own. Returns the entries, or the first problem with its line.
 pub fn verify(path: &Path) -> Result<Vec<Entry>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut out: Vec<Entry> = Vec::new();
-    let mut prev = GENESIS.to_owned();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let n = i + 1;
-        let e: Entry = serde_json::from_str(line).map_err(|err| format!("line {n}: not an entry ({err})"))?;
-        if e.seq != out.len() as u64 + 1 {
-            return Err(format!(
-                "line {n}: entry {} where {} was expected (an entry removed or moved)",
-                e.seq,
-                out.len() + 1
-            ));
-        }
-        if e.prev != prev {
-            return Err(format!(
-                "line {n}: does not follow the entry before it (an entry removed, changed or moved)"
-            ));
-        }
-        if entry_hash(&e) != e.hash {
-            return Err(format!("line {n}: changed since it was written"));
-        }
-        prev = e.hash.clone();
-        out.push(e);
-    }
-    Ok(out)
+    crate::chain::verify(path)
 }
 
 /// `vigil audit-log [--verify]`.

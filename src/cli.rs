@@ -70,6 +70,158 @@ pub enum Command {
     /// vigil's own access log: every search, look-up of a person and export, who and when,
     /// hash-chained (`--verify` checks the chain).
     AuditLog(AuditLogArgs),
+    /// Evidence cases: open one with two investigators, add findings, a person's activity or
+    /// log lines, note, and export a bundle to carry to an isolated machine; every action is
+    /// kept in the case's hash-chained log.
+    #[command(subcommand)]
+    Case(CaseCommand),
+    /// Check a case bundle on an isolated machine (every hash, the case log's chain), rebuild
+    /// its logs, run the detectors again and compare with the recorded findings, then open the
+    /// dashboard over it, read-only. Exit 0: verified and every finding found again; 1: verified,
+    /// some finding differs; 2: the bundle fails verification.
+    Replay(ReplayArgs),
+}
+
+/// `vigil case …`.
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Open a case with its investigators and the policy to judge the logs by.
+    Open(CaseOpenArgs),
+    /// Add findings (by id, or the dashboard's case basket), a person's activity over a time
+    /// range, or log lines; the lines behind them are copied exactly into the case.
+    Add(CaseAddArgs),
+    /// Add a note to the case log.
+    Note(CaseNoteArgs),
+    /// Write the case as one bundle file (never replacing one) and log its fingerprint.
+    Export(CaseExportArgs),
+    /// Show a case's log and findings (checking its chain).
+    Show(CaseShowArgs),
+    /// List the cases.
+    List(CaseListArgs),
+}
+
+/// `vigil case open`.
+#[derive(Debug, Args)]
+pub struct CaseOpenArgs {
+    /// The case's name (letters, digits, `.`, `_`, `-`).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// An investigator (at least two: the school's procedure involves more than one senior
+    /// person).
+    #[arg(long, value_name = "NAME", required = true)]
+    pub investigator: Vec<String>,
+    /// Why the case is opened.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// The school's policy file (copied into the case, with the files it names); without it, the
+    /// built-in policy of a typical school.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// The state directory holding the cases (default as for `vigil tui`).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// `vigil case add`.
+#[derive(Debug, Args)]
+pub struct CaseAddArgs {
+    /// The case.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// A finding's id (or a unique start of it, 6 characters or more); repeat for more.
+    #[arg(long, value_name = "ID")]
+    pub finding: Vec<String>,
+    /// The findings in the dashboard's case basket (`c`); the basket is filed with the case.
+    #[arg(long)]
+    pub basket: bool,
+    /// A person's (or device's or address's) activity, with --since and --until.
+    #[arg(long, value_name = "USER")]
+    pub person: Option<String>,
+    /// Start of the person's time range (`2026-11-16`, `2026-11-16 09:00`, RFC 3339).
+    #[arg(long, value_name = "TIME", requires = "person")]
+    pub since: Option<String>,
+    /// End of the person's time range (exclusive).
+    #[arg(long, value_name = "TIME", requires = "person")]
+    pub until: Option<String>,
+    /// Log lines: FILE:LINE or FILE:FIRST-LAST (FILE must be among the PATHs); repeat for more.
+    #[arg(long, value_name = "FILE:LINES")]
+    pub lines: Vec<String>,
+    /// The investigators present (default: those named when the case was opened).
+    #[arg(long, value_name = "NAME")]
+    pub investigator: Vec<String>,
+    /// The state directory holding the cases.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// The logs to take them from.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// `vigil case note`.
+#[derive(Debug, Args)]
+pub struct CaseNoteArgs {
+    /// The case.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The note.
+    #[arg(value_name = "TEXT")]
+    pub text: String,
+    /// The investigators present (default: those named when the case was opened).
+    #[arg(long, value_name = "NAME")]
+    pub investigator: Vec<String>,
+    /// The state directory holding the cases.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// `vigil case export`.
+#[derive(Debug, Args)]
+pub struct CaseExportArgs {
+    /// The case.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The bundle file to write (must not exist).
+    #[arg(long, value_name = "BUNDLE")]
+    pub out: PathBuf,
+    /// The investigators present (default: those named when the case was opened).
+    #[arg(long, value_name = "NAME")]
+    pub investigator: Vec<String>,
+    /// The state directory holding the cases.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// `vigil case show`.
+#[derive(Debug, Args)]
+pub struct CaseShowArgs {
+    /// The case.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The state directory holding the cases.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// `vigil case list`.
+#[derive(Debug, Args)]
+pub struct CaseListArgs {
+    /// The state directory holding the cases.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// `vigil replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The bundle `vigil case export` wrote.
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+    /// Print the verification and comparison only; do not open the dashboard.
+    #[arg(long)]
+    pub no_dashboard: bool,
+    /// A key file for the dashboard.
+    #[arg(long, value_name = "FILE")]
+    pub keys: Option<PathBuf>,
 }
 
 /// `vigil audit-log`.
@@ -493,6 +645,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Report(args) => crate::report::run(&args),
         Command::Verify(args) => crate::report::verify(&args),
         Command::AuditLog(args) => crate::audit::command(&args),
+        Command::Case(CaseCommand::Open(args)) => crate::case::open(&args),
+        Command::Case(CaseCommand::Add(args)) => crate::case::add(&args),
+        Command::Case(CaseCommand::Note(args)) => crate::case::note(&args),
+        Command::Case(CaseCommand::Export(args)) => crate::case::export(&args),
+        Command::Case(CaseCommand::Show(args)) => crate::case::show(&args),
+        Command::Case(CaseCommand::List(args)) => crate::case::list(&args),
+        Command::Replay(args) => crate::case::replay::run(&args),
     }
 }
 

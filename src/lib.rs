@@ -4,6 +4,8 @@
 //! Parsing lives in `vigil-parsers`, analyses in `vigil-queries`.
 
 pub mod audit;
+pub mod case;
+pub mod chain;
 pub mod cli;
 pub mod commands;
 pub mod generate;

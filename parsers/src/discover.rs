@@ -18,6 +18,9 @@ pub struct Found {
     /// that was only found is skipped (and reported) when it is not a recognised log, the way
     /// Squid's `cache.log` sits beside `access.log`.
     pub explicit: bool,
+    /// This file's format, whatever the ingest's options say (a replayed case knows each
+    /// source's format); `None` follows the options.
+    pub format: Option<crate::Format>,
 }
 
 /// Expands `inputs` into the files to read, in reading order.
@@ -65,6 +68,7 @@ pub fn expand(inputs: &[PathBuf]) -> Result<Vec<Found>> {
         .map(|path| Found {
             explicit: explicit.contains(&path),
             path,
+            format: None,
         })
         .collect())
 }
@@ -75,6 +79,7 @@ fn collect(path: &Path, explicit: bool, out: &mut Vec<Found>) -> Result<()> {
         out.push(Found {
             path: path.to_path_buf(),
             explicit,
+            format: None,
         });
         return Ok(());
     }

@@ -288,7 +288,18 @@ pub fn ingest_files(found: &[discover::Found], opts: &IngestOptions) -> Ingest {
     let mut rows: Vec<(u32, RowBatch)> = Vec::new();
     for (i, f) in found.iter().enumerate() {
         let id = u32::try_from(i).unwrap_or(u32::MAX);
-        let (report, got) = read_source(id, &f.path, f.explicit, opts);
+        let (report, got) = match f.format {
+            Some(format) => read_source(
+                id,
+                &f.path,
+                f.explicit,
+                &IngestOptions {
+                    format: Some(format),
+                    ..opts.clone()
+                },
+            ),
+            None => read_source(id, &f.path, f.explicit, opts),
+        };
         batch_source.extend(std::iter::repeat_n(id, got.web.len()));
         batches.extend(got.web);
         rows.extend(got.rows.into_iter().map(|b| (id, b)));

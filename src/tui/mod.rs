@@ -170,13 +170,24 @@ pub fn prepare(args: &TuiArgs) -> Result<Prepared> {
 
 /// `vigil tui`.
 pub fn run(args: &TuiArgs) -> Result<Outcome> {
-    let Prepared { mut app, spec } = prepare(args)?;
+    let prepared = prepare(args)?;
+    let state = args.state_dir.clone().unwrap_or_else(store::default_dir);
+    run_prepared(prepared, &args.log.clone().unwrap_or_else(|| state.join("vigil.log")))
+}
+
+/// The key file named, else `~/.config/vigil/keys.toml` when it exists, else the defaults.
+pub fn keymap_for(path: Option<&Path>) -> Result<Keymap> {
+    keymap(path)
+}
+
+/// Runs a prepared dashboard in the terminal, logging to `log`.
+pub fn run_prepared(prepared: Prepared, log: &Path) -> Result<Outcome> {
+    let Prepared { mut app, spec } = prepared;
     anyhow::ensure!(
         std::io::stdout().is_terminal() && std::io::stdin().is_terminal(),
         "the dashboard needs a terminal (for scripts: `vigil findings`, `vigil timeline`)"
     );
-    let state = args.state_dir.clone().unwrap_or_else(store::default_dir);
-    start_log(&args.log.clone().unwrap_or_else(|| state.join("vigil.log")))?;
+    start_log(log)?;
     log::info!(
         "vigil {} dashboard over {} file(s)",
         env!("CARGO_PKG_VERSION"),

@@ -97,7 +97,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
 }
 
 fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
-    let mut spans = vec![Span::styled("vigil ", Style::new().add_modifier(Modifier::BOLD))];
+    // A replayed case says so where the name is (nothing can be written).
+    let name = if app.store.read_only { "REPLAY " } else { "vigil " };
+    let mut spans = vec![Span::styled(name, Style::new().add_modifier(Modifier::BOLD))];
     let wide = area.width >= 100;
     for (i, t) in Tab::ALL.iter().enumerate() {
         let title = if wide {

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `vigil` command, run as a user would (assert_cmd).
 
+mod case;
 mod findings;
 mod formats;
 mod generate;

@@ -173,3 +173,87 @@ fn a_panic_restores_the_terminal_and_is_logged() {
     let log = std::fs::read_to_string(state.path().join("vigil.log")).expect("log file");
     assert!(log.contains("panic") && log.contains("on purpose"), "{log}");
 }
+
+/// Runs the binary with `args` from the project root, with its state in `state`.
+fn vigil_ok(state: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .current_dir(root())
+        .env("VIGIL_STATE_DIR", state)
+        .args(args)
+        .output()
+        .expect("vigil");
+    assert!(
+        out.status.success(),
+        "vigil {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_replayed_case_opens_the_dashboard_read_only() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let s = state.path();
+    vigil_ok(
+        s,
+        &[
+            "case",
+            "open",
+            "t",
+            "--investigator",
+            "A",
+            "--investigator",
+            "B",
+            "--policy",
+            "sample-policy/policy.toml",
+        ],
+    );
+    let found = vigil_ok(
+        s,
+        &[
+            "findings",
+            "--policy",
+            "sample-policy/policy.toml",
+            "--rule",
+            "keyword.prevent",
+            "--output",
+            "csv",
+            "sample-logs",
+        ],
+    );
+    let id = found
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split(',').next())
+        .expect("a PREVENT finding")
+        .to_owned();
+    vigil_ok(s, &["case", "add", "t", "--finding", &id, "sample-logs"]);
+    let bundle = s.join("t.bundle");
+    vigil_ok(s, &["case", "export", "t", "--out", bundle.to_str().expect("utf-8")]);
+    let away = tempfile::tempdir().expect("tempdir");
+    let cmd = format!(
+        "cd {away} && NO_COLOR=1 {bin} replay {bundle}; echo EXIT=$?; sleep 600",
+        away = away.path().display(),
+        bin = env!("CARGO_BIN_EXE_vigil"),
+        bundle = bundle.display()
+    );
+    let t = Tmux::start(&cmd, 100, 30);
+    t.wait_for("REPLAY", 60);
+    t.keys(&["3"]);
+    t.wait_for("keyword.prevent", 30);
+    t.keys(&["e"]);
+    t.wait_for("read-only", 10);
+    t.keys(&["r"]);
+    t.wait_for("read-only", 10);
+    t.keys(&["q"]);
+    let screen = t.wait_for("EXIT=0", 10);
+    assert!(
+        screen.contains("1 of 1 recorded findings found again exactly"),
+        "the comparison stays on screen:\n{screen}"
+    );
+    assert_eq!(
+        std::fs::read_dir(away.path()).expect("dir").count(),
+        0,
+        "nothing written"
+    );
+}

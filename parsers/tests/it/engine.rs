@@ -18,6 +18,7 @@ fn run(paths: &[PathBuf], format: Option<Format>) -> vigil_parsers::ingest::Inge
         .map(|p| Found {
             path: p.clone(),
             explicit: true,
+            format: None,
         })
         .collect();
     let opts = IngestOptions {
@@ -149,6 +150,7 @@ fn central_syslog_mostly_foreign() {
     let found = vec![Found {
         path: p.clone(),
         explicit: false,
+        format: None,
     }];
     let i = ingest_files(&found, &IngestOptions::default());
     show(&i);

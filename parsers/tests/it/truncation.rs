@@ -73,6 +73,7 @@ fn ingest_of_a_file_truncated_before_parsing_rereads_it() {
             &[Found {
                 path: path.clone(),
                 explicit: true,
+                format: None,
             }],
             &IngestOptions::default(),
         );
