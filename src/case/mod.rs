@@ -293,13 +293,39 @@ pub fn open(args: &CaseOpenArgs) -> Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
+/// Adds a note to case `name` in `state`; returns its entry's number.
+pub fn note_in(state: &Path, name: &str, text: &str, present: &[String]) -> Result<u64> {
+    let mut case = Case::load(Some(state), name)?;
+    anyhow::ensure!(!text.trim().is_empty(), "the note is empty");
+    Ok(case.append(present, "note", text, None)?.seq)
+}
+
 /// `vigil case note`.
 pub fn note(args: &CaseNoteArgs) -> Result<Outcome> {
-    let mut case = Case::load(args.state_dir.as_deref(), &args.name)?;
-    anyhow::ensure!(!args.text.trim().is_empty(), "the note is empty");
-    let e = case.append(&args.investigator, "note", &args.text, None)?;
-    println!("noted in case {} (entry {})", case.name, e.seq);
+    let state = args.state_dir.clone().unwrap_or_else(crate::tui::store::default_dir);
+    let seq = note_in(&state, &args.name, &args.text, &args.investigator)?;
+    println!("noted in case {} (entry {seq})", args.name);
     Ok(Outcome::Ok)
+}
+
+/// What `vigil case add` did.
+pub struct AddReport {
+    /// How reading the logs went.
+    pub outcome: Outcome,
+    /// One line per problem with the sources.
+    pub problems: Vec<String>,
+    /// What was added (a line, then one line per finding).
+    pub summary: String,
+}
+
+/// `vigil case add`: prints the problems on stderr and what was added on stdout.
+pub fn add(args: &CaseAddArgs) -> Result<Outcome> {
+    let r = add_quiet(args)?;
+    for p in &r.problems {
+        eprintln!("vigil: {p}");
+    }
+    print!("{}", r.summary);
+    Ok(r.outcome)
 }
 
 /// A `--lines FILE:FIRST[-LAST]` value.
@@ -338,8 +364,8 @@ fn pick<'a>(
     Ok(out)
 }
 
-/// `vigil case add`.
-pub fn add(args: &CaseAddArgs) -> Result<Outcome> {
+/// `vigil case add` without a word on the terminal (for the dashboard).
+pub fn add_quiet(args: &CaseAddArgs) -> Result<AddReport> {
     let state = args.state_dir.clone().unwrap_or_else(crate::tui::store::default_dir);
     let mut case = Case::load(Some(&state), &args.name)?;
     anyhow::ensure!(
@@ -363,10 +389,14 @@ pub fn add(args: &CaseAddArgs) -> Result<Outcome> {
         ..Default::default()
     };
     let ingest = vigil_parsers::ingest::ingest(&args.input.paths, &opts).context("reading the inputs")?;
-    crate::commands::warn_sources(&ingest);
-    let outcome = crate::commands::outcome_of(&ingest);
+    let problems = crate::commands::source_problems(&ingest);
+    let outcome = crate::commands::classify(&ingest);
     if outcome == Outcome::Failed {
-        return Ok(outcome);
+        return Ok(AddReport {
+            outcome,
+            problems,
+            summary: String::new(),
+        });
     }
     let reports = ingest.sources.clone();
     let metas = capture::source_metas(&reports, cx.tz)?;
@@ -514,11 +544,15 @@ pub fn add(args: &CaseAddArgs) -> Result<Outcome> {
         let filed = case.dir.join(format!("basket-{seq:04}.jsonl"));
         std::fs::rename(&basket, &filed).with_context(|| format!("moving the filed basket to {}", filed.display()))?;
     }
-    println!("added to case {}: {what}", case.name);
+    let mut summary = format!("added to case {}: {what}\n", case.name);
     for f in &added.findings {
-        println!("  {} {} {} {}", f.id, f.severity, f.rule, f.subject());
+        summary.push_str(&format!("  {} {} {} {}\n", f.id, f.severity, f.rule, f.subject()));
     }
-    Ok(outcome)
+    Ok(AddReport {
+        outcome,
+        problems,
+        summary,
+    })
 }
 
 /// Everything a bundle holds, merged from a case's additions.

@@ -317,6 +317,8 @@ pub enum Prompt {
     Review,
     /// A time range.
     Range,
+    /// A case to file the basket into, or a note for one.
+    Case,
 }
 
 impl Prompt {
@@ -327,6 +329,7 @@ impl Prompt {
             Prompt::Export => "export to: ",
             Prompt::Review => "review note: ",
             Prompt::Range => "time range (2026-11-16..2026-11-18, a day, or all): ",
+            Prompt::Case => "case (NAME files the basket; NAME: text adds a note): ",
         }
     }
 }
@@ -466,6 +469,8 @@ pub struct App {
     /// Export threads still running (joined before exit).
     pub export_threads: Vec<std::thread::JoinHandle<()>>,
     exports: usize,
+    /// The logs the dashboard was opened over (a case filed from it reads them again).
+    pub case_input: Option<crate::cli::InputArgs>,
 }
 
 /// Local time in the school's zone, formatted.
@@ -516,6 +521,7 @@ impl App {
             review_target: None,
             export_threads: Vec::new(),
             exports: 0,
+            case_input: None,
         }
     }
 
@@ -1048,6 +1054,10 @@ impl App {
                 None => self.message = Some("select a finding to review".into()),
             },
             Action::AddToCase => self.add_to_case(),
+            Action::Case if self.store.read_only => {
+                self.message = Some("read-only: nothing is written while replaying".into());
+            }
+            Action::Case => self.input = Some((Prompt::Case, String::new())),
             Action::Help => self.help = Some(0),
             Action::Quit => self.quit = true,
         }
@@ -1172,6 +1182,69 @@ impl App {
                 }
             }
             Prompt::Export => self.export(PathBuf::from(text)),
+            Prompt::Case => self.case_action(&text),
+        }
+    }
+
+    /// `NAME: text` notes in case NAME; `NAME` files the case basket into it, reading the logs
+    /// again with the case's policy on a thread of its own.
+    fn case_action(&mut self, text: &str) {
+        let state = self.store.dir().to_owned();
+        if let Some((name, note)) = text.split_once(':') {
+            let name = name.trim();
+            self.message = Some(match crate::case::note_in(&state, name, note.trim(), &[]) {
+                Ok(seq) => format!("noted in case {name} (entry {seq})"),
+                Err(e) => format!("{e:#}"),
+            });
+            return;
+        }
+        let name = text.trim().to_owned();
+        if name.is_empty() {
+            return;
+        }
+        let Some(input) = self.case_input.clone() else {
+            self.message = Some("this dashboard was not opened over logs a case can read".into());
+            return;
+        };
+        if !state.join("case-basket.jsonl").exists() {
+            self.message = Some("the case basket is empty: `c` on a finding adds it".into());
+            return;
+        }
+        let args = crate::cli::CaseAddArgs {
+            name: name.clone(),
+            finding: Vec::new(),
+            basket: true,
+            person: None,
+            since: None,
+            until: None,
+            lines: Vec::new(),
+            investigator: Vec::new(),
+            state_dir: Some(state),
+            input,
+        };
+        log::info!("filing the case basket into case {name}");
+        let tx = self.notices.0.clone();
+        self.exports += 1;
+        self.message = Some(format!(
+            "filing the case basket into case {name} (reading the logs again) …"
+        ));
+        let spawned = std::thread::Builder::new().name("vigil-case".into()).spawn(move || {
+            let result = std::panic::catch_unwind(|| crate::case::add_quiet(&args))
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("stopped on an internal error (see the log)")));
+            let _ = tx.send(match result {
+                Ok(r) if r.outcome == crate::cli::Outcome::Failed => {
+                    format!("case {name}: the logs could not be read: {}", r.problems.join("; "))
+                }
+                Ok(r) => r.summary.lines().next().unwrap_or_default().to_owned(),
+                Err(e) => format!("case {name}: {e:#}"),
+            });
+        });
+        match spawned {
+            Ok(handle) => self.export_threads.push(handle),
+            Err(e) => {
+                self.exports -= 1;
+                self.message = Some(format!("could not start filing the case: {e}"));
+            }
         }
     }
 

@@ -56,6 +56,8 @@ pub enum Action {
     Review,
     /// Add the selected finding and its evidence to the case basket.
     AddToCase,
+    /// File the case basket into a case, or add a note to a case.
+    Case,
     /// Show or hide the help screen.
     Help,
     /// Leave vigil.
@@ -64,7 +66,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in help order.
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::Down,
         Action::Up,
         Action::PageDown,
@@ -88,6 +90,7 @@ impl Action {
         Action::Export,
         Action::Review,
         Action::AddToCase,
+        Action::Case,
         Action::Help,
         Action::Quit,
     ];
@@ -118,6 +121,7 @@ impl Action {
             Action::Export => "export",
             Action::Review => "review",
             Action::AddToCase => "add-to-case",
+            Action::Case => "case",
             Action::Help => "help",
             Action::Quit => "quit",
         }
@@ -149,6 +153,7 @@ impl Action {
             Action::Export => "export this view (.csv or .json)",
             Action::Review => "mark the finding reviewed, with a note",
             Action::AddToCase => "add the finding and its evidence to the case basket",
+            Action::Case => "file the case basket into a case (NAME), or note in one (NAME: text)",
             Action::Help => "this help",
             Action::Quit => "quit",
         }
@@ -183,6 +188,7 @@ impl Action {
             Action::Export => &["e"],
             Action::Review => &["r"],
             Action::AddToCase => &["c"],
+            Action::Case => &["C"],
             Action::Help => &["?", "F1"],
             Action::Quit => &["q"],
         }

@@ -161,7 +161,8 @@ pub fn prepare(args: &TuiArgs) -> Result<Prepared> {
     let store = store::Store::open(&state, false)?;
     let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let cx = Arc::new(cx);
-    let app = App::new(cx.clone(), keymap, store, colour);
+    let mut app = App::new(cx.clone(), keymap, store, colour);
+    app.case_input = Some(args.input.clone());
     Ok(Prepared {
         app,
         spec: load::LoadSpec { found, opts, cx },

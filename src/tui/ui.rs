@@ -217,7 +217,8 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
             hints.extend([
                 (k(Action::Person), "person"),
                 (k(Action::Review), "review"),
-                (k(Action::AddToCase), "case"),
+                (k(Action::AddToCase), "basket"),
+                (k(Action::Case), "case"),
                 (k(Action::Export), "export"),
             ]);
         }

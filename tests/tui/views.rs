@@ -247,6 +247,32 @@ fn review_case_basket_and_export() {
     keys(&mut app, "c");
     let basket = std::fs::read_to_string(state.path().join("case-basket.jsonl")).expect("basket");
     assert!(basket.contains(&id) && basket.contains("sample-logs"), "{basket}");
+    // The basket filed into a case (the logs read again on a thread), then a note in it.
+    vigil::case::open(&vigil::cli::CaseOpenArgs {
+        name: "kb1".into(),
+        investigator: vec!["Network Manager".into(), "DSL".into()],
+        reason: None,
+        policy: Some("sample-policy/policy.toml".into()),
+        state_dir: Some(state.path().to_owned()),
+    })
+    .expect("open");
+    keys(&mut app, "C");
+    type_line(&mut app, "kb1");
+    app.wait_exports();
+    assert!(
+        app.message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("added to case kb1: 1 finding")),
+        "{:?}",
+        app.message
+    );
+    keys(&mut app, "C");
+    type_line(&mut app, "kb1: spoke to the DSL");
+    assert_eq!(app.message.as_deref(), Some("noted in case kb1 (entry 3)"));
+    let case = vigil::case::Case::load(Some(state.path()), "kb1").expect("case");
+    let added = case.additions().expect("additions");
+    assert_eq!(added[0].findings[0].id, id);
+    assert_eq!(case.log[2].what, "spoke to the DSL");
     // Export the view the finding came from.
     keys(&mut app, "Esc e");
     let out = state.path().join("keywords.csv");
