@@ -376,10 +376,11 @@ pub fn add_quiet(args: &CaseAddArgs) -> Result<AddReport> {
     case.policy_files()?;
     let cx = vigil_queries::context::Context::load(&policy_path)
         .map_err(|p| anyhow::anyhow!("the case's policy {}: {p:?}", policy_path.display()))?;
-    let map = match &args.input.columns {
-        Some(p) => Some(crate::commands::column_map(p)?),
-        None => crate::commands::findings::policy_columns(&cx, Some(&policy_path))?,
-    };
+    anyhow::ensure!(
+        args.input.columns.is_none(),
+        "--columns is not carried into a case: put its [web-csv] table in the policy file and open the case with that policy"
+    );
+    let map = crate::commands::findings::policy_columns(&cx, Some(&policy_path))?;
     let opts = vigil_parsers::ingest::IngestOptions {
         format: args.input.format.0,
         tz: vigil_parsers::time::parse_tz(&args.input.tz)?,
@@ -619,6 +620,14 @@ pub fn export(args: &CaseExportArgs) -> Result<Outcome> {
         anyhow::bail!("no manifest")
     };
     let (s, l, f) = m.counts;
+    let state = args.state_dir.clone().unwrap_or_else(crate::tui::store::default_dir);
+    crate::audit::append(
+        &state,
+        "export",
+        &format!("case {} bundle {}", case.name, args.out.display()),
+        None,
+    )
+    .context("writing vigil's access log")?;
     let fingerprint = bundle::write(&args.out, &records)?;
     case.append(
         &args.investigator,

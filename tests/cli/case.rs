@@ -168,6 +168,12 @@ fn a_case_from_the_sample_week_replays_exactly_on_another_machine() {
         assert!(shown.contains(text), "`{text}` in:\n{shown}");
     }
     assert!(ok(&case(&state, &["list"])).contains("kb-2026-11"));
+    // The person looked up and the export are in vigil's access log.
+    let access = std::fs::read_to_string(state.join("access-log.jsonl")).expect("access log");
+    assert!(
+        access.contains("\"action\":\"case\"") && access.contains("bundle"),
+        "{access}"
+    );
 
     // Every line in the bundle is the source's bytes at its offset.
     let text = std::fs::read_to_string(&bundle).expect("bundle");
