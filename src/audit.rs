@@ -31,20 +31,7 @@ pub struct Entry {
     pub hash: String,
 }
 
-impl crate::chain::Linked for Entry {
-    fn seq(&self) -> u64 {
-        self.seq
-    }
-    fn prev(&self) -> &str {
-        &self.prev
-    }
-    fn hash(&self) -> &str {
-        &self.hash
-    }
-    fn set_hash(&mut self, hash: String) {
-        self.hash = hash;
-    }
-}
+crate::linked_entry!(Entry);
 
 /// The access log of a state directory.
 pub fn path_in(state: &Path) -> PathBuf {

@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, Write};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
@@ -27,6 +27,27 @@ pub trait Linked: Serialize + DeserializeOwned {
     fn set_hash(&mut self, hash: String);
 }
 
+/// Implements [`Linked`] for an entry struct with `seq`, `prev` and `hash` fields.
+#[macro_export]
+macro_rules! linked_entry {
+    ($t:ty) => {
+        impl $crate::chain::Linked for $t {
+            fn seq(&self) -> u64 {
+                self.seq
+            }
+            fn prev(&self) -> &str {
+                &self.prev
+            }
+            fn hash(&self) -> &str {
+                &self.hash
+            }
+            fn set_hash(&mut self, hash: String) {
+                self.hash = hash;
+            }
+        }
+    };
+}
+
 /// SHA-256 (hex) of an entry's JSON without its `hash` field (the last field of every entry,
 /// so the others keep their order).
 pub fn entry_hash<T: Linked>(e: &T) -> String {
@@ -41,11 +62,7 @@ pub fn entry_hash<T: Linked>(e: &T) -> String {
 /// 0700), under an exclusive lock; returns the entry written.
 pub fn append<T: Linked>(path: &Path, make: impl FnOnce(u64, String) -> T) -> Result<T> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .with_context(|| format!("creating {}", dir.display()))?;
+        crate::tui::store::private_dir(dir)?;
     }
     let mut f = std::fs::OpenOptions::new()
         .create(true)

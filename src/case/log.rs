@@ -29,17 +29,4 @@ pub struct LogEntry {
     pub hash: String,
 }
 
-impl crate::chain::Linked for LogEntry {
-    fn seq(&self) -> u64 {
-        self.seq
-    }
-    fn prev(&self) -> &str {
-        &self.prev
-    }
-    fn hash(&self) -> &str {
-        &self.hash
-    }
-    fn set_hash(&mut self, hash: String) {
-        self.hash = hash;
-    }
-}
+crate::linked_entry!(LogEntry);

@@ -14,7 +14,7 @@ pub mod replay;
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -215,11 +215,7 @@ fn named_files(policy: &vigil_queries::policy::Policy, base: &Path) -> Result<Ve
 /// Writes `text` to `path` (0600), creating its directory (0700).
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .with_context(|| format!("creating {}", dir.display()))?;
+        crate::tui::store::private_dir(dir)?;
     }
     let mut f = std::fs::OpenOptions::new()
         .write(true)
@@ -263,11 +259,7 @@ pub fn open(args: &CaseOpenArgs) -> Result<Outcome> {
         args.name,
         dir.display()
     );
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)
-        .with_context(|| format!("creating {}", dir.display()))?;
+    crate::tui::store::private_dir(&dir)?;
     write_private(&dir.join("policy/policy.toml"), text.as_bytes())?;
     for (name, body) in &files {
         write_private(&dir.join("policy").join(name), body.as_bytes())?;

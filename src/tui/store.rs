@@ -77,16 +77,21 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// Creates `dir` and its parents, only its owner allowed in (0700): what vigil keeps names pupils.
+pub fn private_dir(dir: &Path) -> Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("creating {}", dir.display()))
+}
+
 impl Store {
     /// Opens (creating) the state directory and reads the reviews in it.
     pub fn open(dir: &Path, read_only: bool) -> Result<Store> {
         if !read_only {
             // Reviews and the basket name pupils: only the user reads them.
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .with_context(|| format!("creating the state directory {}", dir.display()))?;
+            private_dir(dir)?;
         }
         let mut reviews = HashMap::new();
         let path = dir.join("reviews.jsonl");

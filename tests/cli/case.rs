@@ -1,7 +1,6 @@
 //! `vigil case` and `vigil replay`: a case made from the sample week, exported, carried to an
 //! empty directory and replayed; a bundle with any byte changed fails, naming what changed.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::support::{json, vigil};
@@ -62,20 +61,6 @@ fn replay(dir: &Path, bundle: &str) -> std::process::Output {
         .args(["replay", bundle, "--no-dashboard"])
         .output()
         .expect("run")
-}
-
-/// The text of a source as vigil reads it (gzip decompressed).
-fn source_text(path: &Path) -> Vec<u8> {
-    let raw = std::fs::read(path).expect("source");
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .expect("gunzip");
-        out
-    } else {
-        raw
-    }
 }
 
 /// Opens a case, files one finding of every rule (but the whole-school share of bandwidth), a
@@ -183,7 +168,7 @@ fn a_case_from_the_sample_week_replays_exactly_on_another_machine() {
         if record["record"] != "line" || record["text"].is_null() {
             continue;
         }
-        let source = source_text(Path::new(record["path"].as_str().expect("path")));
+        let source = crate::support::read_text(Path::new(record["path"].as_str().expect("path")));
         let at = usize::try_from(record["offset"].as_u64().expect("offset")).expect("offset");
         let want = record["text"].as_str().expect("text").as_bytes();
         assert_eq!(&source[at..at + want.len()], want, "{record}");

@@ -2,7 +2,6 @@
 //! with the right format, every line is accounted for with no rejects, and the counts match the
 //! files (lines counted independently, gzip included).
 
-use std::io::Read;
 use std::path::Path;
 
 use crate::support::{json, vigil};
@@ -37,16 +36,7 @@ fn samples() -> std::path::PathBuf {
 
 /// Lines in a file as `wc -l` counts them (plus an unterminated last line), decompressing gzip.
 fn count_lines(path: &Path) -> u64 {
-    let raw = std::fs::read(path).expect("read sample");
-    let text = if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .expect("gunzip");
-        out
-    } else {
-        raw
-    };
+    let text = crate::support::read_text(path);
     let newlines = text.iter().filter(|&&b| b == b'\n').count() as u64;
     newlines + u64::from(!text.is_empty() && !text.ends_with(b"\n"))
 }

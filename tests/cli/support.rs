@@ -36,6 +36,20 @@ pub fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> std::path::PathB
     path
 }
 
+/// A file's text as vigil reads it: gzip decompressed.
+pub fn read_text(path: &Path) -> Vec<u8> {
+    use std::io::Read;
+    let raw = std::fs::read(path).expect("read");
+    if !raw.starts_with(&[0x1f, 0x8b]) {
+        return raw;
+    }
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(&raw[..])
+        .read_to_end(&mut out)
+        .expect("gunzip");
+    out
+}
+
 /// Gzip-compresses `text`.
 pub fn gzip(text: &[u8]) -> Vec<u8> {
     use std::io::Write;
