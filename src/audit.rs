@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// One entry of the access log.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct Entry {
     /// 1 for the first entry, then one more each time.
     pub seq: u64,

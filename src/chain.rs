@@ -48,14 +48,17 @@ macro_rules! linked_entry {
     };
 }
 
-/// SHA-256 (hex) of an entry's JSON without its `hash` field (the last field of every entry,
-/// so the others keep their order).
+/// SHA-256 (hex) of an entry's JSON without its `hash` field, keys in sorted order whatever
+/// serde_json's map keeps.
 pub fn entry_hash<T: Linked>(e: &T) -> String {
-    let mut v = serde_json::to_value(e).unwrap_or_default();
-    if let Some(o) = v.as_object_mut() {
-        o.remove("hash");
-    }
-    crate::report::manifest::sha256(v.to_string().as_bytes())
+    let v = serde_json::to_value(e).unwrap_or_default();
+    let sorted: std::collections::BTreeMap<&String, &serde_json::Value> = v
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| k.as_str() != "hash")
+        .collect();
+    crate::report::manifest::sha256(serde_json::to_string(&sorted).unwrap_or_default().as_bytes())
 }
 
 /// Appends the entry `make(seq, prev)` builds to the log at `path` (created 0600, its directory

@@ -197,6 +197,11 @@ pub fn read(path: &Path) -> Result<Bundle, String> {
     let mut lines = data.split_inclusive(|&b| b == b'\n');
     match lines.next() {
         Some(l) if l == format!("{MAGIC}\n").as_bytes() => {}
+        Some(l) if l == format!("{MAGIC}\r\n").as_bytes() => {
+            return Err(format!(
+                "{name}: its lines end in CR LF: it was copied as text (e.g. by a Windows tool) and changed; copy the file as binary"
+            ));
+        }
         _ => {
             return Err(format!(
                 "{name}: line 1 is not `{MAGIC}`: not a vigil case bundle, or its first line was changed"

@@ -130,7 +130,8 @@ pub fn source_metas(sources: &[SourceReport], tz: chrono_tz::Tz) -> Result<Vec<S
             Ok(SourceMeta {
                 path: info.path,
                 size: s.size,
-                sha256: crate::report::manifest::sha256_file(&s.path)?,
+                // What was read: a live log may have grown since.
+                sha256: crate::report::manifest::sha256_file_prefix(&s.path, s.size)?,
                 mtime_ms: s
                     .mtime
                     .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())

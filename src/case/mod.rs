@@ -2,7 +2,7 @@
 //!
 //! A case lives in the state directory (`cases/NAME/`, 0700): its hash-chained log
 //! (`log.jsonl`), the policy it was opened with (`policy/`), and one file per addition
-//! (`adds/NNNN.json`: the sources read, the exact lines kept and the findings recorded), whose
+//! (`adds/<SHA-256>.json`: the sources read, the exact lines kept and the findings recorded), whose
 //! SHA-256 the log entry of the addition holds. `vigil case export` checks all of it and writes
 //! one bundle file ([`bundle`]); `vigil replay` checks the bundle, rebuilds the logs from its
 //! lines, runs the detectors again and compares ([`replay`]).
@@ -98,6 +98,30 @@ impl Case {
             "{}: the first entry is not the opening",
             path.display()
         );
+        // A chain cannot show entries cut from its end; vigil's access log names each entry.
+        let state = state.map_or_else(crate::tui::store::default_dir, Path::to_path_buf);
+        let access = crate::audit::path_in(&state);
+        if access.exists() {
+            let entries = crate::audit::verify(&access).map_err(|e| anyhow::anyhow!("{}: {e}", access.display()))?;
+            let prefix = format!("case {name} entry ");
+            for e in entries.iter().filter(|e| e.action == "case") {
+                let Some(rest) = e.what.strip_prefix(&prefix) else {
+                    continue;
+                };
+                let mut words = rest.split(' ');
+                let seq: Option<usize> = words.next().and_then(|s| s.parse().ok());
+                let hash = words.next_back();
+                let held = seq.and_then(|s| log.get(s.wrapping_sub(1))).map(|x| x.hash.as_str());
+                anyhow::ensure!(
+                    held.is_some() && held == hash,
+                    "{}: entry {} of this case (written {} by {}) is missing or different: entries were cut from the end of the case log",
+                    path.display(),
+                    seq.unwrap_or(0),
+                    e.at,
+                    e.by
+                );
+            }
+        }
         Ok(Case {
             name: name.to_owned(),
             dir,
@@ -135,6 +159,14 @@ impl Case {
             hash: String::new(),
         })?;
         self.log.push(e.clone());
+        let state = self.dir.parent().and_then(Path::parent).unwrap_or(Path::new("."));
+        crate::audit::append(
+            state,
+            "case",
+            &format!("case {} entry {} {} {}", self.name, e.seq, e.action, e.hash),
+            None,
+        )
+        .context("writing vigil's access log")?;
         Ok(e)
     }
 
@@ -146,31 +178,67 @@ impl Case {
         files.sort_by(|a, b| (a.0 != "policy.toml", &a.0).cmp(&(b.0 != "policy.toml", &b.0)));
         let want = self.log.first().and_then(|e| e.data.clone()).unwrap_or_default();
         anyhow::ensure!(
-            files
-                .first()
-                .is_some_and(|(n, t)| n == "policy.toml" && crate::report::manifest::sha256(t.as_bytes()) == want),
-            "{}: the case's policy is missing or changed since the case was opened",
-            self.policy_path().display()
+            files.first().is_some_and(|(n, _)| n == "policy.toml") && policy_digest(&files) == want,
+            "{}: the case's policy or a file it names is missing, added or changed since the case was opened",
+            self.dir.join("policy").display()
         );
         Ok(files)
     }
 
-    /// Every addition, checked against the SHA-256 its log entry holds.
+    /// Every addition (`adds/<its SHA-256>.json`), checked against the SHA-256 its log entry
+    /// holds; an addition the log does not name (its entry removed) is an error too.
     pub fn additions(&self) -> Result<Vec<Added>> {
         let mut out = Vec::new();
+        let mut named = std::collections::HashSet::new();
         for e in self.log.iter().filter(|e| e.action == "add") {
-            let path = self.dir.join(format!("adds/{:04}.json", e.seq));
-            let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            let hash = e.data.clone().unwrap_or_default();
             anyhow::ensure!(
-                Some(crate::report::manifest::sha256(&bytes)) == e.data,
+                hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+                "entry {} of the case log names no addition",
+                e.seq
+            );
+            let path = self.dir.join(format!("adds/{hash}.json"));
+            let bytes = std::fs::read(&path)
+                .with_context(|| format!("reading {} (added in entry {} of the case log)", path.display(), e.seq))?;
+            anyhow::ensure!(
+                crate::report::manifest::sha256(&bytes) == hash,
                 "{}: changed since it was added (entry {} of the case log holds another SHA-256)",
                 path.display(),
                 e.seq
             );
             out.push(serde_json::from_slice(&bytes).with_context(|| format!("reading {}", path.display()))?);
+            named.insert(format!("{hash}.json"));
+        }
+        if let Ok(dir) = std::fs::read_dir(self.dir.join("adds")) {
+            for f in dir.flatten() {
+                let name = f.file_name().to_string_lossy().into_owned();
+                anyhow::ensure!(
+                    named.contains(&name),
+                    "{}: an addition the case log does not name: its entry was removed, or `vigil case add` was stopped before logging it (then remove the file)",
+                    f.path().display()
+                );
+            }
         }
         Ok(out)
     }
+}
+
+/// Policy problems, one a line.
+pub(crate) fn problems(p: &[vigil_queries::policy::Problem]) -> String {
+    p.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+/// SHA-256 over a policy's files (the policy and the lists it names), by name: what the opening
+/// entry of a case holds.
+pub fn policy_digest(files: &[(String, String)]) -> String {
+    let mut sorted: Vec<&(String, String)> = files.iter().collect();
+    sorted.sort();
+    let mut all = Vec::new();
+    for (name, text) in sorted {
+        all.extend_from_slice(format!("{}\0{name}\0{}\0", name.len(), text.len()).as_bytes());
+        all.extend_from_slice(text.as_bytes());
+    }
+    crate::report::manifest::sha256(&all)
 }
 
 /// Every file under `dir` as (name relative to `base`, text).
@@ -270,12 +338,9 @@ pub fn open(args: &CaseOpenArgs) -> Result<Outcome> {
         log: Vec::new(),
     };
     let reason = args.reason.clone().unwrap_or_else(|| "opened".to_owned());
-    case.append(
-        &investigators,
-        "open",
-        &reason,
-        Some(crate::report::manifest::sha256(text.as_bytes())),
-    )?;
+    let mut all = vec![("policy.toml".to_owned(), text.clone())];
+    all.extend(files.iter().cloned());
+    case.append(&investigators, "open", &reason, Some(policy_digest(&all)))?;
     println!(
         "opened case {} (investigators: {}); add to it with `vigil case add {} --finding ID PATH…`",
         args.name,
@@ -356,6 +421,56 @@ fn pick<'a>(
     Ok(out)
 }
 
+/// The dashboard's case basket, moved into the case while it is being filed; put back (added
+/// to any new basket) when the filing fails.
+struct TakenBasket {
+    path: PathBuf,
+    home: PathBuf,
+    filed: bool,
+}
+
+impl TakenBasket {
+    fn take(state: &Path, case: &Path) -> Result<TakenBasket> {
+        let home = state.join("case-basket.jsonl");
+        let path = case.join(format!("basket-filing-{}.jsonl", std::process::id()));
+        std::fs::rename(&home, &path).with_context(|| {
+            format!(
+                "taking the case basket {} (`c` in the dashboard fills it)",
+                home.display()
+            )
+        })?;
+        Ok(TakenBasket {
+            path,
+            home,
+            filed: false,
+        })
+    }
+
+    fn file(mut self, to: &Path) -> Result<()> {
+        std::fs::rename(&self.path, to).with_context(|| format!("filing the basket as {}", to.display()))?;
+        self.filed = true;
+        Ok(())
+    }
+}
+
+impl Drop for TakenBasket {
+    fn drop(&mut self) {
+        if self.filed {
+            return;
+        }
+        let Ok(text) = std::fs::read(&self.path) else { return };
+        let put_back = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&self.home)
+            .and_then(|mut f| f.write_all(&text));
+        if put_back.is_ok() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
 /// `vigil case add` without a word on the terminal (for the dashboard).
 pub fn add_quiet(args: &CaseAddArgs) -> Result<AddReport> {
     let state = args.state_dir.clone().unwrap_or_else(crate::tui::store::default_dir);
@@ -367,7 +482,7 @@ pub fn add_quiet(args: &CaseAddArgs) -> Result<AddReport> {
     let policy_path = case.policy_path();
     case.policy_files()?;
     let cx = vigil_queries::context::Context::load(&policy_path)
-        .map_err(|p| anyhow::anyhow!("the case's policy {}: {p:?}", policy_path.display()))?;
+        .map_err(|p| anyhow::anyhow!("the case's policy {}: {}", policy_path.display(), problems(&p)))?;
     anyhow::ensure!(
         args.input.columns.is_none(),
         "--columns is not carried into a case: put its [web-csv] table in the policy file and open the case with that policy"
@@ -393,6 +508,21 @@ pub fn add_quiet(args: &CaseAddArgs) -> Result<AddReport> {
     }
     let reports = ingest.sources.clone();
     let metas = capture::source_metas(&reports, cx.tz)?;
+    // A path read by an earlier addition must still be that file, grown at most: its lines are
+    // merged in one bundle.
+    let earlier = case.additions()?;
+    for m in &metas {
+        for prev in earlier.iter().flat_map(|a| &a.sources).filter(|p| p.path == m.path) {
+            let same = prev.size <= m.size
+                && crate::report::manifest::sha256_file_prefix(Path::new(&m.path), prev.size)? == prev.sha256;
+            anyhow::ensure!(
+                same,
+                "{}: not the file an earlier addition read (rotated or rewritten since; its first {} bytes differ): name it by its new name (e.g. access.log.1), or open another case",
+                m.path,
+                prev.size
+            );
+        }
+    }
     let inputs = Inputs::from_ingest(ingest, cx.tz)?;
     let (found, inputs) = detect::run(&cx, inputs)?;
     let path_of = |i: u32| {
@@ -402,14 +532,13 @@ pub fn add_quiet(args: &CaseAddArgs) -> Result<AddReport> {
     };
 
     let mut ids = args.finding.clone();
-    let basket = state.join("case-basket.jsonl");
+    let mut taken = None;
     if args.basket {
-        let text = std::fs::read_to_string(&basket).with_context(|| {
-            format!(
-                "reading the case basket {} (`c` in the dashboard fills it)",
-                basket.display()
-            )
-        })?;
+        // Taken first, so that findings put in the basket meanwhile go into a new one.
+        let held = TakenBasket::take(&state, &case.dir)?;
+        let basket = held.path.clone();
+        let text = std::fs::read_to_string(&basket).with_context(|| format!("reading {}", basket.display()))?;
+        taken = Some(held);
         for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
             let item: crate::tui::store::BasketItem = serde_json::from_str(line)
                 .with_context(|| format!("{}:{}: not a basket item", basket.display(), i + 1))?;
@@ -496,10 +625,9 @@ pub fn add_quiet(args: &CaseAddArgs) -> Result<AddReport> {
         })?;
         anyhow::ensure!(
             seen == last - first + 1,
-            "{}: has no line {} (it has {} lines from {first})",
+            "{}: has only {} lines",
             file.display(),
-            first + seen,
-            seen
+            first + seen - 1
         );
         said.push(format!("lines {spec}"));
     }
@@ -514,8 +642,16 @@ pub fn add_quiet(args: &CaseAddArgs) -> Result<AddReport> {
         lines: lines.iter().map(Record::line).collect(),
     };
     let bytes = serde_json::to_vec(&added)?;
-    let seq = case.log.len() as u64 + 1;
-    write_private(&case.dir.join(format!("adds/{seq:04}.json")), &bytes)?;
+    // Named by its hash, so additions running at once cannot take each other's name.
+    let hash = crate::report::manifest::sha256(&bytes);
+    let file = case.dir.join(format!("adds/{hash}.json"));
+    // The same bytes twice (the same basket filed twice at once) are one file.
+    match write_private(&file, &bytes) {
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::AlreadyExists) => {}
+        other => other?,
+    }
     let what = format!(
         "{}: {} findings, {} lines from {} sources",
         said.join("; "),
@@ -527,15 +663,9 @@ pub fn add_quiet(args: &CaseAddArgs) -> Result<AddReport> {
             .collect::<std::collections::BTreeSet<_>>()
             .len()
     );
-    case.append(
-        &args.investigator,
-        "add",
-        &what,
-        Some(crate::report::manifest::sha256(&bytes)),
-    )?;
-    if args.basket {
-        let filed = case.dir.join(format!("basket-{seq:04}.jsonl"));
-        std::fs::rename(&basket, &filed).with_context(|| format!("moving the filed basket to {}", filed.display()))?;
+    let entry = case.append(&args.investigator, "add", &what, Some(hash))?;
+    if let Some(held) = taken {
+        held.file(&case.dir.join(format!("basket-{:04}.jsonl", entry.seq)))?;
     }
     let mut summary = format!("added to case {}: {what}\n", case.name);
     for f in &added.findings {
@@ -612,6 +742,11 @@ pub fn export(args: &CaseExportArgs) -> Result<Outcome> {
         anyhow::bail!("no manifest")
     };
     let (s, l, f) = m.counts;
+    anyhow::ensure!(
+        !args.out.exists(),
+        "{} exists: a bundle is never replaced; choose another name",
+        args.out.display()
+    );
     let state = args.state_dir.clone().unwrap_or_else(crate::tui::store::default_dir);
     crate::audit::append(
         &state,

@@ -71,6 +71,9 @@ pub fn check(records: Vec<Record>) -> Result<Parts, String> {
             } => {
                 let bytes = bundle::line_bytes(&text, &hex)
                     .ok_or_else(|| format!("evidence line {path}:{line}: neither text nor hex bytes"))?;
+                if line == 0 {
+                    return Err(format!("evidence line {path}:0: lines count from 1"));
+                }
                 if sha256(&bytes) != want {
                     return Err(format!(
                         "evidence line {path}:{line}: its bytes do not match the SHA-256 taken from the source"
@@ -91,12 +94,60 @@ pub fn check(records: Vec<Record>) -> Result<Parts, String> {
         .ok_or("the case log does not start with the opening")?;
     match p.policy.first() {
         Some((name, text)) if name == "policy.toml" => {
-            let h = sha256(text.as_bytes());
-            if Some(&h) != opened.data.as_ref() || h != m.policy_sha256 {
-                return Err("the policy is not the one the case was opened with".into());
+            if Some(super::policy_digest(&p.policy)) != opened.data || sha256(text.as_bytes()) != m.policy_sha256 {
+                return Err("the policy or a file it names is not what the case was opened with".into());
             }
         }
         _ => return Err("no policy.toml".into()),
+    }
+    let mut names = std::collections::HashSet::new();
+    for (name, _) in &p.policy {
+        let plain = Path::new(name).components().all(|c| matches!(c, Component::Normal(_)));
+        if !plain || !names.insert(rebuilt_path(name)) {
+            return Err(format!(
+                "policy file `{name}`: not a plain relative name, or named twice"
+            ));
+        }
+    }
+    // Sources: distinct where they are rebuilt, never inside the replay's own directory.
+    let mut rebuilt = std::collections::HashSet::new();
+    for s in &p.sources {
+        let at = rebuilt_path(&s.path);
+        if at.as_os_str().is_empty() || at.starts_with(".vigil-replay") || !rebuilt.insert(at) {
+            return Err(format!(
+                "source {}: rebuilt at the same place as another source, or at none",
+                s.path
+            ));
+        }
+    }
+    // Lines: each starts after the one before it ends, within the source's size (so the rebuilt
+    // logs are no bigger than the originals, whatever a crafted bundle says).
+    let mut last: Option<(&str, u64, u64)> = None;
+    for ((path, line), (offset, bytes)) in &p.lines {
+        let end = offset.saturating_add(bytes.len() as u64).saturating_add(1);
+        if let Some((prev_path, prev_line, prev_end)) = last
+            && prev_path == path
+            && (*offset < prev_end || line - prev_line > offset - prev_end + 1)
+        {
+            return Err(format!(
+                "evidence line {path}:{line}: its offset {offset} does not follow the line before it"
+            ));
+        }
+        // gzip inflates at most about 1,032 times.
+        let limit = p.sources.iter().find(|s| s.path == *path).map_or(0, |s| {
+            if s.path.ends_with(".gz") {
+                s.size.saturating_mul(1100)
+            } else {
+                s.size.saturating_add(1)
+            }
+        });
+        if end > limit || *line > offset.saturating_add(1) {
+            return Err(format!(
+                "evidence line {path}:{line}: beyond the end of its source ({offset} + {} bytes)",
+                bytes.len()
+            ));
+        }
+        last = Some((path, *line, end));
     }
     for (path, line) in p.lines.keys() {
         if !p.sources.iter().any(|s| s.path == *path) {
@@ -153,22 +204,17 @@ pub fn rebuild(root: &Path, p: &Parts) -> Result<Vec<Found>> {
         if let Some(d) = path.parent() {
             std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
         }
-        let file = std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-        let mut w: Box<dyn Write> = if s.path.ends_with(".gz") {
-            Box::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()))
+        let file = std::io::BufWriter::new(
+            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?,
+        );
+        let written = if s.path.ends_with(".gz") {
+            let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+            write_at_lines(&mut gz, &lines).and_then(|()| gz.finish()?.flush())
         } else {
-            Box::new(std::io::BufWriter::new(file))
+            let mut plain = file;
+            write_at_lines(&mut plain, &lines).and_then(|()| plain.flush())
         };
-        let mut at = 1u64;
-        for (n, bytes) in lines {
-            let blank = vec![b'\n'; usize::try_from(n - at).unwrap_or(0)];
-            w.write_all(&blank)?;
-            w.write_all(bytes)?;
-            w.write_all(b"\n")?;
-            at = n + 1;
-        }
-        w.flush()?;
-        drop(w);
+        written.with_context(|| format!("writing {}", path.display()))?;
         if let Some(ms) = s.mtime_ms {
             filetime::set_file_mtime(&path, filetime::FileTime::from_unix_time(ms.div_euclid(1000), 0))
                 .with_context(|| format!("setting the time of {}", path.display()))?;
@@ -180,6 +226,24 @@ pub fn rebuild(root: &Path, p: &Parts) -> Result<Vec<Found>> {
         });
     }
     Ok(found)
+}
+
+/// Writes each line at its line number, empty lines between.
+fn write_at_lines(w: &mut impl Write, lines: &[(u64, &Vec<u8>)]) -> std::io::Result<()> {
+    static BLANK: [u8; 1 << 16] = [b'\n'; 1 << 16];
+    let mut at = 1u64;
+    for &(n, bytes) in lines {
+        let mut gap = n.saturating_sub(at);
+        while gap > 0 {
+            let k = gap.min(BLANK.len() as u64);
+            w.write_all(&BLANK[..k as usize])?;
+            gap -= k;
+        }
+        w.write_all(bytes)?;
+        w.write_all(b"\n")?;
+        at = n + 1;
+    }
+    Ok(())
 }
 
 /// What the replay found about one recorded finding.
@@ -271,7 +335,7 @@ pub fn replay(bundle_path: &Path, root: &Path) -> Result<Result<Replayed, String
     }
     let policy_path = policy_dir.join("policy.toml");
     let cx = vigil_queries::context::Context::load(&policy_path)
-        .map_err(|p| anyhow::anyhow!("the bundle's policy does not load here: {p:?}"))?;
+        .map_err(|p| anyhow::anyhow!("the bundle's policy does not load here: {}", super::problems(&p)))?;
     std::env::set_current_dir(root).with_context(|| format!("entering {}", root.display()))?;
     let found = rebuild(Path::new("."), &parts)?;
     let map = crate::commands::findings::policy_columns(&cx, Some(&policy_path))?;
@@ -380,7 +444,7 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome> {
     let opened = r.parts.log.first().context("no log")?;
     writeln!(
         out,
-        "bundle {}: verified (every record's SHA-256, the end record, the case log's chain of {} entries, the policy, {} evidence lines)\nfingerprint {}\ncase {}, opened {} by {} with {}; exported {} by {} (vigil {})",
+        "bundle {}: verified (every record's SHA-256, the end record, the case log's chain of {} entries, the policy, {} evidence lines)\nfingerprint {} (compare it with the one `vigil case export` printed and `vigil case show` lists: the bundle can only vouch for itself)\ncase {}, opened {} by {} with {}; exported {} by {} (vigil {})",
         args.bundle.display(),
         r.parts.log.len(),
         r.parts.lines.len(),
@@ -456,4 +520,94 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome> {
     };
     crate::tui::run_prepared(crate::tui::Prepared { app, spec }, &state.join("vigil.log"))?;
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::Linked;
+
+    fn records(lines: &[(u64, u64, &str)], policy: &[(&str, &str)]) -> Vec<Record> {
+        let files: Vec<(String, String)> = policy.iter().map(|(n, t)| ((*n).to_owned(), (*t).to_owned())).collect();
+        let mut open = LogEntry {
+            seq: 1,
+            at: "2026-11-23T09:00:00Z".into(),
+            by: "nm".into(),
+            investigators: vec!["A".into(), "B".into()],
+            action: "open".into(),
+            what: "opened".into(),
+            data: Some(super::super::policy_digest(&files)),
+            prev: crate::chain::GENESIS.into(),
+            hash: String::new(),
+        };
+        open.set_hash(crate::chain::entry_hash(&open));
+        let mut out = vec![Record::Manifest(Manifest {
+            vigil_version: "0.1.0".into(),
+            case: "c".into(),
+            exported_at: "2026-11-23T10:00:00Z".into(),
+            exported_by: "nm".into(),
+            investigators: vec!["A".into(), "B".into()],
+            policy_sha256: sha256(policy[0].1.as_bytes()),
+            tz: "Europe/London".into(),
+            counts: (1, lines.len() as u64, 0),
+        })];
+        out.extend(files.into_iter().map(|(name, text)| Record::PolicyFile { name, text }));
+        out.push(Record::Log(open));
+        out.push(Record::Source(SourceMeta {
+            path: "logs/access.log".into(),
+            size: 40,
+            sha256: sha256(b""),
+            mtime_ms: None,
+            format: Some("squid".into()),
+            kind: Some("web".into()),
+            span: None,
+            taken: None,
+        }));
+        for &(line, offset, text) in lines {
+            out.push(Record::line(&super::super::capture::CapturedLine {
+                path: "logs/access.log".into(),
+                line,
+                offset,
+                bytes: text.as_bytes().to_vec(),
+            }));
+        }
+        out
+    }
+
+    #[test]
+    fn a_crafted_bundle_cannot_make_replay_write_outside_or_beyond_the_sources() {
+        let policy = [("policy.toml", "[school]\n")];
+        assert!(check(records(&[(1, 0, "first"), (3, 20, "third")], &policy)).is_ok());
+        for (lines, want) in [
+            (vec![(1, 0, "first"), (2, 3, "overlaps")], "does not follow"),
+            (vec![(1, 0, "first"), (900, 10, "far")], "does not follow"),
+            (vec![(1, 0, "x"), (2, 1_000_000_000_000, "huge")], "beyond the end"),
+            (vec![(1_000_000, 0, "x")], "beyond the end"),
+        ] {
+            let got = check(records(&lines, &policy));
+            assert!(got.as_ref().is_err_and(|e| e.contains(want)), "{lines:?}: {got:?}");
+        }
+        let twice = [("policy.toml", "[school]\n"), ("./policy.toml", "other")];
+        let got = check(records(&[(1, 0, "x")], &twice));
+        assert!(got.is_err(), "a second policy.toml under another spelling");
+        let mut recs = records(&[(1, 0, "x")], &[("policy.toml", "[school]\n"), ("lists/a", "b")]);
+        if let Some(Record::PolicyFile { text, .. }) = recs.get_mut(2) {
+            *text = "c".into();
+        }
+        let got = check(recs);
+        assert!(got.as_ref().is_err_and(|e| e.contains("a file it names")), "{got:?}");
+    }
+
+    #[test]
+    fn rebuilt_paths_stay_inside_the_replay_directory() {
+        assert_eq!(
+            rebuilt_path("/var/log/squid/access.log"),
+            PathBuf::from("var/log/squid/access.log")
+        );
+        assert_eq!(rebuilt_path("../../etc/passwd"), PathBuf::from("etc/passwd"));
+        assert_eq!(
+            rebuilt_path("sample-logs/proxy/access.log.2.gz"),
+            PathBuf::from("sample-logs/proxy/access.log.2.gz")
+        );
+    }
 }

@@ -20,7 +20,14 @@ pub fn sha256(bytes: &[u8]) -> String {
 
 /// SHA-256 of a file, hex, read in blocks.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    sha256_file_prefix(path, u64::MAX)
+}
+
+/// SHA-256 of a file's first `len` bytes (all of it when shorter), hex: what a log that has
+/// grown since it was read held when it was read.
+pub fn sha256_file_prefix(path: &Path, len: u64) -> Result<String> {
+    let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut f = f.take(len);
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {

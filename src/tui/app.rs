@@ -1235,7 +1235,13 @@ impl App {
                 Ok(r) if r.outcome == crate::cli::Outcome::Failed => {
                     format!("case {name}: the logs could not be read: {}", r.problems.join("; "))
                 }
-                Ok(r) => r.summary.lines().next().unwrap_or_default().to_owned(),
+                Ok(r) if r.problems.is_empty() => r.summary.lines().next().unwrap_or_default().to_owned(),
+                Ok(r) => format!(
+                    "{} ({} problem(s) reading the logs, first: {})",
+                    r.summary.lines().next().unwrap_or_default(),
+                    r.problems.len(),
+                    r.problems[0]
+                ),
                 Err(e) => format!("case {name}: {e:#}"),
             });
         });
