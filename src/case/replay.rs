@@ -431,6 +431,7 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome> {
         .prefix("vigil-replay-")
         .tempdir()
         .context("creating the replay directory")?;
+    let audit_state = crate::tui::store::default_dir();
     let r = match replay(&bundle_path, root.path())? {
         Ok(r) => r,
         Err(problem) => {
@@ -439,8 +440,20 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome> {
             return Ok(Outcome::Failed);
         }
     };
-    let mut out = std::io::stdout().lock();
     let m = r.parts.manifest.as_ref().context("no manifest")?;
+    crate::audit::append(
+        &audit_state,
+        "replay",
+        &format!(
+            "case {} bundle {} fingerprint {}",
+            m.case,
+            args.bundle.display(),
+            r.fingerprint
+        ),
+        None,
+    )
+    .context("writing vigil's access log (set VIGIL_STATE_DIR to a writable directory)")?;
+    let mut out = std::io::stdout().lock();
     let opened = r.parts.log.first().context("no log")?;
     writeln!(
         out,
@@ -512,7 +525,9 @@ pub fn run(args: &ReplayArgs) -> Result<Outcome> {
     let state = root.path().join(".vigil-replay/state");
     let store = crate::tui::store::Store::open(&state, true)?;
     let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let app = crate::tui::app::App::new(r.cx.clone(), keymap, store, colour);
+    let mut app = crate::tui::app::App::new(r.cx.clone(), keymap, store, colour);
+    // Searches and look-ups on the isolated machine are in its own access log.
+    app.audit_dir = Some(audit_state);
     let spec = crate::tui::load::LoadSpec {
         found: r.found,
         opts: r.opts,

@@ -471,6 +471,9 @@ pub struct App {
     exports: usize,
     /// The logs the dashboard was opened over (a case filed from it reads them again).
     pub case_input: Option<crate::cli::InputArgs>,
+    /// Where searches and look-ups are logged when not in the store's directory (a replay's
+    /// store is a temporary directory; its access log is the machine's).
+    pub audit_dir: Option<PathBuf>,
 }
 
 /// Local time in the school's zone, formatted.
@@ -522,6 +525,7 @@ impl App {
             export_threads: Vec::new(),
             exports: 0,
             case_input: None,
+            audit_dir: None,
         }
     }
 
@@ -1485,10 +1489,12 @@ impl App {
 
     /// Appends to vigil's access log (not while replaying); a failure is logged.
     fn audit(&self, action: &str, what: &str, about: Option<&str>) {
-        if self.store.read_only {
-            return;
-        }
-        if let Err(e) = crate::audit::append(self.store.dir(), action, what, about) {
+        let dir = match (&self.audit_dir, self.store.read_only) {
+            (Some(d), _) => d.as_path(),
+            (None, false) => self.store.dir(),
+            (None, true) => return,
+        };
+        if let Err(e) = crate::audit::append(dir, action, what, about) {
             log::warn!("the access log could not be written: {e:#}");
         }
     }

@@ -232,8 +232,9 @@ fn a_replayed_case_opens_the_dashboard_read_only() {
     vigil_ok(s, &["case", "export", "t", "--out", bundle.to_str().expect("utf-8")]);
     let away = tempfile::tempdir().expect("tempdir");
     let cmd = format!(
-        "cd {away} && NO_COLOR=1 {bin} replay {bundle}; echo EXIT=$?; sleep 600",
+        "cd {away} && NO_COLOR=1 VIGIL_STATE_DIR={state} {bin} replay {bundle}; echo EXIT=$?; sleep 600",
         away = away.path().display(),
+        state = s.display(),
         bin = env!("CARGO_BIN_EXE_vigil"),
         bundle = bundle.display()
     );
@@ -241,7 +242,11 @@ fn a_replayed_case_opens_the_dashboard_read_only() {
     t.wait_for("REPLAY", 60);
     t.keys(&["3"]);
     t.wait_for("keyword.prevent", 30);
-    t.keys(&["e"]);
+    t.keys(&["/"]);
+    for c in "prevent".chars() {
+        t.tmux(&["send-keys", "-t", "t", "-l", &c.to_string()]);
+    }
+    t.keys(&["Enter", "e"]);
     t.wait_for("read-only", 10);
     t.keys(&["r"]);
     t.wait_for("read-only", 10);
@@ -255,5 +260,11 @@ fn a_replayed_case_opens_the_dashboard_read_only() {
         std::fs::read_dir(away.path()).expect("dir").count(),
         0,
         "nothing written"
+    );
+    // The machine's own access log has the replay and the search made in it.
+    let access = std::fs::read_to_string(s.join("access-log.jsonl")).expect("access log");
+    assert!(
+        access.contains("\"action\":\"replay\"") && access.contains("Keywords: prevent"),
+        "{access}"
     );
 }
