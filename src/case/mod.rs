@@ -104,6 +104,8 @@ impl Case {
         if access.exists() {
             let entries = crate::audit::verify(&access).map_err(|e| anyhow::anyhow!("{}: {e}", access.display()))?;
             let prefix = format!("case {name} entry ");
+            // From this case's opening on (a case of the same name may have been removed before).
+            let mut this_case = false;
             for e in entries.iter().filter(|e| e.action == "case") {
                 let Some(rest) = e.what.strip_prefix(&prefix) else {
                     continue;
@@ -111,6 +113,12 @@ impl Case {
                 let mut words = rest.split(' ');
                 let seq: Option<usize> = words.next().and_then(|s| s.parse().ok());
                 let hash = words.next_back();
+                if seq == Some(1) {
+                    this_case = log.first().map(|o| o.hash.as_str()) == hash;
+                }
+                if !this_case {
+                    continue;
+                }
                 let held = seq.and_then(|s| log.get(s.wrapping_sub(1))).map(|x| x.hash.as_str());
                 anyhow::ensure!(
                     held.is_some() && held == hash,

@@ -271,6 +271,11 @@ fn any_changed_byte_fails_the_replay_saying_what_changed() {
     assert!(err.contains("evidence line sample-logs/"), "{err}");
 }
 
+/// `vigil case export c1 --out OUT`.
+fn export(state: &Path, out: &Path) -> std::process::Output {
+    case(state, &["export", "c1", "--out", out.to_str().expect("utf-8")])
+}
+
 #[test]
 fn a_changed_case_stops_its_export() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -281,15 +286,7 @@ fn a_changed_case_stops_its_export() {
     let log = state.join("cases/c1/log.jsonl");
     let text = std::fs::read_to_string(&log).expect("log");
     std::fs::write(&log, text.replace("PREVENT referral", "routine check")).expect("write");
-    let o = case(
-        &state,
-        &[
-            "export",
-            "c1",
-            "--out",
-            tmp.path().join("a.bundle").to_str().expect("utf-8"),
-        ],
-    );
+    let o = export(&state, &tmp.path().join("a.bundle"));
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("line 1: changed since it was written"));
     std::fs::write(&log, &text).expect("restore");
@@ -305,15 +302,7 @@ fn a_changed_case_stops_its_export() {
         String::from_utf8_lossy(&bytes).replacen("\"count\":", "\"count\":1", 1),
     )
     .expect("write");
-    let o = case(
-        &state,
-        &[
-            "export",
-            "c1",
-            "--out",
-            tmp.path().join("a.bundle").to_str().expect("utf-8"),
-        ],
-    );
+    let o = export(&state, &tmp.path().join("a.bundle"));
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains(".json: changed since it was added"), "{err}");
@@ -321,21 +310,13 @@ fn a_changed_case_stops_its_export() {
     // Entries cut from the end of the case log are noticed too (vigil's access log names them).
     let lines: Vec<&str> = text.lines().collect();
     std::fs::write(&log, format!("{}\n", lines[0])).expect("cut");
-    let o = case(
-        &state,
-        &[
-            "export",
-            "c1",
-            "--out",
-            tmp.path().join("a.bundle").to_str().expect("utf-8"),
-        ],
-    );
+    let o = export(&state, &tmp.path().join("a.bundle"));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("cut from the end of the case log"), "{err}");
     std::fs::write(&log, &text).expect("restore");
     let out = tmp.path().join("a.bundle");
-    ok(&case(&state, &["export", "c1", "--out", out.to_str().expect("utf-8")]));
-    let again = case(&state, &["export", "c1", "--out", out.to_str().expect("utf-8")]);
+    ok(&export(&state, &out));
+    let again = export(&state, &out);
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("never replaced"));
 }
@@ -384,4 +365,19 @@ fn the_dashboards_case_basket_is_filed() {
     assert!(said.contains(&format!("{n} findings")), "{said}");
     assert!(!state.join("case-basket.jsonl").exists(), "the basket is filed");
     assert!(state.join("cases/b/basket-0002.jsonl").exists());
+}
+
+#[test]
+fn a_case_removed_and_opened_again_under_its_name_is_a_new_case() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let state = tmp.path().join("state");
+    open(&state, "again");
+    ok(&case(&state, &["note", "again", "first case"]));
+    std::fs::remove_dir_all(state.join("cases/again")).expect("remove");
+    open(&state, "again");
+    let shown = ok(&case(&state, &["show", "again"]));
+    assert!(
+        shown.contains("chain is intact") && !shown.contains("first case"),
+        "{shown}"
+    );
 }
