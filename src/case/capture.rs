@@ -34,7 +34,7 @@ pub struct SourceMeta {
     pub path: String,
     /// Size on disk.
     pub size: u64,
-    /// SHA-256 of the file on disk (hex).
+    /// SHA-256 of the bytes read (the file's first `size` bytes; a live log grows), hex.
     pub sha256: String,
     /// Modification time, UTC ms (year-less syslog dates are read against it).
     pub mtime_ms: Option<i64>,
@@ -238,9 +238,10 @@ pub fn add_subjects(inputs: &Inputs, items: &[Subject], wanted: &mut Wanted) -> 
     // The addresses and devices each subject used in its window.
     let mut ips: Vec<HashSet<String>> = items.iter().map(|s| s.ip.iter().cloned().collect()).collect();
     let mut devices: Vec<HashSet<String>> = items.iter().map(|s| s.device.iter().cloned().collect()).collect();
-    let frames = [(&inputs.web, "client_ip"), (&inputs.flow, "src_ip")];
+    // Proxy log-ons are learned from web requests only.
+    let frames = [(&inputs.web, "client_ip", true), (&inputs.flow, "src_ip", false)];
     let mut read = Vec::new();
-    for (df, ip_col) in frames {
+    for (df, ip_col, learns) in frames {
         let Some(df) = df else { continue };
         let r = Rows::new(df);
         let cols = (
@@ -260,7 +261,12 @@ pub fn add_subjects(inputs: &Inputs, items: &[Subject], wanted: &mut Wanted) -> 
             who.hits(device[row].as_deref(), t, &mut hit);
             who.hits(ip[row].as_deref(), t, &mut hit);
         }
-        read.push((df, cols, r.evidence()?));
+        let users = if learns {
+            r.text("user")?
+        } else {
+            vec![None; df.height()]
+        };
+        read.push((df, cols, r.evidence()?, users));
     }
     let mut on_ip = ByKey::default();
     let mut on_device = ByKey::default();
@@ -285,12 +291,8 @@ pub fn add_subjects(inputs: &Inputs, items: &[Subject], wanted: &mut Wanted) -> 
             bound.insert(u, (s.from.saturating_sub(IDENTITY_BEFORE_MS), s.to), i);
         }
     }
-    for (k, (df, (ts, _, _, ip), ev)) in read.iter().enumerate() {
-        let users = if k == 0 && inputs.web.is_some() {
-            Rows::new(df).text("user")?
-        } else {
-            vec![None; df.height()]
-        };
+    // ... and the subjects' own events (by person, device or address) in the window.
+    for (df, (ts, person, device, ip), ev, users) in &read {
         for row in 0..df.height() {
             let t = ts[row].unwrap_or(i64::MIN);
             let mut keep = false;
@@ -298,16 +300,6 @@ pub fn add_subjects(inputs: &Inputs, items: &[Subject], wanted: &mut Wanted) -> 
             if users[row].is_some() {
                 learned.hits(ip[row].as_deref(), t, |_| keep = true);
             }
-            if keep {
-                wanted.add(ev[row].source, ev[row].line, ev[row].offset);
-            }
-        }
-    }
-    // Subjects' own events (by person, device or address) in the window.
-    for (df, (ts, person, device, ip), ev) in &read {
-        for row in 0..df.height() {
-            let t = ts[row].unwrap_or(i64::MIN);
-            let mut keep = false;
             for v in [&person[row], &device[row], &ip[row]] {
                 who.hits(v.as_deref(), t, |_| keep = true);
             }
@@ -360,8 +352,9 @@ pub fn add_subjects(inputs: &Inputs, items: &[Subject], wanted: &mut Wanted) -> 
                 match t {
                     Some(t) => mail_who.hits(c[row].as_deref(), t, |_| keep = true),
                     None => {
-                        let v = c[row].as_deref().map(str::to_ascii_lowercase);
-                        keep |= v.is_some_and(|v| keys_of(&v).any(|k| mail_who.0.contains_key(&k)));
+                        keep |= c[row]
+                            .as_deref()
+                            .is_some_and(|v| keys_of(v).any(|k| mail_who.0.contains_key(&k)))
                     }
                 }
             }
@@ -404,14 +397,8 @@ pub fn add_findings(inputs: &Inputs, findings: &[&Finding], wanted: &mut Wanted)
 /// Calls `each(line, offset, bytes)` for every line of the file at `path` (gzip read through),
 /// in order; stops early when `each` returns false.
 pub fn scan_lines(path: &Path, mut each: impl FnMut(u64, u64, &[u8]) -> bool) -> Result<()> {
+    let gz = crate::tui::evidence::is_gzip(path).with_context(|| format!("opening {}", path.display()))?;
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut head = [0u8; 2];
-    let gz = {
-        let mut f = &file;
-        let n = f.read(&mut head)?;
-        n == 2 && head == [0x1f, 0x8b]
-    };
-    let file = std::fs::File::open(path)?;
     let reader: Box<dyn Read> = if gz {
         Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))
     } else {
@@ -442,7 +429,7 @@ pub fn scan_lines(path: &Path, mut each: impl FnMut(u64, u64, &[u8]) -> bool) ->
 /// (every line that is not a record).
 fn add_context(
     report: &SourceReport,
-    records: &HashSet<u64>,
+    inputs: &Inputs,
     opts: &IngestOptions,
     want: &mut BTreeMap<u64, u64>,
 ) -> Result<()> {
@@ -461,6 +448,7 @@ fn add_context(
             format.header_columns_with(text, map).is_none() && line < 64
         })?;
     } else if format == Format::Flexlm {
+        let records = licence_server_lines(inputs, report.id)?;
         scan_lines(&report.path, |line, offset, _| {
             if !records.contains(&line) {
                 want.insert(line, offset);
@@ -471,10 +459,10 @@ fn add_context(
     Ok(())
 }
 
-/// The record lines of a source (from every frame).
-fn record_lines(inputs: &Inputs, source: u32) -> PolarsResult<HashSet<u64>> {
+/// The lines of a licence-server source that became records.
+fn licence_server_lines(inputs: &Inputs, source: u32) -> PolarsResult<HashSet<u64>> {
     let mut out = HashSet::new();
-    for df in [&inputs.licence_use].into_iter().flatten() {
+    if let Some(df) = &inputs.licence_use {
         for e in Rows::new(df).evidence()? {
             if e.source == source {
                 out.insert(e.line);
@@ -544,7 +532,7 @@ pub fn read_wanted(
             report.path.display()
         );
         add_messages(report, opts, &mut want)?;
-        add_context(report, &record_lines(inputs, source)?, opts, &mut want)?;
+        add_context(report, inputs, opts, &mut want)?;
         let path = report.path.display().to_string();
         let mut problem = None;
         let mut pending = want.iter().peekable();

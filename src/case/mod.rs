@@ -407,6 +407,31 @@ fn parse_lines(spec: &str) -> Result<(PathBuf, u64, u64)> {
     Ok((PathBuf::from(file), a, b))
 }
 
+/// Adds the lines a `--lines FILE:FIRST[-LAST]` value names; FILE must be among `reports`.
+fn add_lines(reports: &[vigil_parsers::ingest::SourceReport], spec: &str, wanted: &mut Wanted) -> Result<()> {
+    let (file, first, last) = parse_lines(spec)?;
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let source = reports
+        .iter()
+        .position(|r| canon(&r.path) == canon(&file))
+        .with_context(|| format!("{}: not among the logs read (name it as a PATH too)", file.display()))?;
+    let mut seen = 0;
+    capture::scan_lines(&file, |line, offset, _| {
+        if (first..=last).contains(&line) {
+            wanted.0.entry(source as u32).or_default().insert(line, offset);
+            seen += 1;
+        }
+        line < last
+    })?;
+    anyhow::ensure!(
+        seen == last - first + 1,
+        "{}: has only {} lines",
+        file.display(),
+        first + seen - 1
+    );
+    Ok(())
+}
+
 /// The findings named by `ids` (whole ids or unique prefixes of at least 6 characters).
 fn pick<'a>(
     findings: &'a [vigil_queries::findings::Finding],
@@ -452,6 +477,20 @@ impl TakenBasket {
             home,
             filed: false,
         })
+    }
+
+    /// The ids of the findings in the basket.
+    fn ids(&self) -> Result<Vec<String>> {
+        let path = &self.path;
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let mut ids = Vec::new();
+        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let item: crate::tui::store::BasketItem = serde_json::from_str(line)
+                .with_context(|| format!("{}:{}: not a basket item", path.display(), i + 1))?;
+            let id = item.finding.get("id").and_then(|v| v.as_str()).map(str::to_owned);
+            ids.push(id.with_context(|| format!("{}:{}: no finding id", path.display(), i + 1))?);
+        }
+        Ok(ids)
     }
 
     fn file(mut self, to: &Path) -> Result<()> {
@@ -544,15 +583,8 @@ pub fn add_quiet(args: &CaseAddArgs) -> Result<AddReport> {
     if args.basket {
         // Taken first, so that findings put in the basket meanwhile go into a new one.
         let held = TakenBasket::take(&state, &case.dir)?;
-        let basket = held.path.clone();
-        let text = std::fs::read_to_string(&basket).with_context(|| format!("reading {}", basket.display()))?;
+        ids.extend(held.ids()?);
         taken = Some(held);
-        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-            let item: crate::tui::store::BasketItem = serde_json::from_str(line)
-                .with_context(|| format!("{}:{}: not a basket item", basket.display(), i + 1))?;
-            let id = item.finding.get("id").and_then(|v| v.as_str()).map(str::to_owned);
-            ids.push(id.with_context(|| format!("{}:{}: no finding id", basket.display(), i + 1))?);
-        }
     }
     ids.sort();
     ids.dedup();
@@ -560,19 +592,11 @@ pub fn add_quiet(args: &CaseAddArgs) -> Result<AddReport> {
     let mut wanted = Wanted::default();
     let mut said = Vec::new();
     if let Some(person) = &args.person {
-        let cxr = &cx;
-        let from = args
-            .since
-            .as_deref()
-            .map(|s| crate::commands::findings::parse_time(cxr, s))
-            .transpose()?
-            .unwrap_or(i64::MIN / 2);
-        let to = args
-            .until
-            .as_deref()
-            .map(|s| crate::commands::findings::parse_time(cxr, s))
-            .transpose()?
-            .unwrap_or(i64::MAX / 2);
+        let time = |t: &Option<String>, default: i64| {
+            t.as_deref()
+                .map_or(Ok(default), |s| crate::commands::findings::parse_time(&cx, s))
+        };
+        let (from, to) = (time(&args.since, i64::MIN / 2)?, time(&args.until, i64::MAX / 2)?);
         let who = Subject {
             user: Some(person.clone()),
             device: Some(person.clone()),
@@ -617,26 +641,7 @@ pub fn add_quiet(args: &CaseAddArgs) -> Result<AddReport> {
     chosen.dedup_by(|a, b| a.id == b.id);
     capture::add_findings(&inputs, &chosen, &mut wanted)?;
     for spec in &args.lines {
-        let (file, first, last) = parse_lines(spec)?;
-        let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-        let source = reports
-            .iter()
-            .position(|r| canon(&r.path) == canon(&file))
-            .with_context(|| format!("{}: not among the logs read (name it as a PATH too)", file.display()))?;
-        let mut seen = 0;
-        capture::scan_lines(&file, |line, offset, _| {
-            if (first..=last).contains(&line) {
-                wanted.0.entry(source as u32).or_default().insert(line, offset);
-                seen += 1;
-            }
-            line < last
-        })?;
-        anyhow::ensure!(
-            seen == last - first + 1,
-            "{}: has only {} lines",
-            file.display(),
-            first + seen - 1
-        );
+        add_lines(&reports, spec, &mut wanted)?;
         said.push(format!("lines {spec}"));
     }
     if !ids.is_empty() {

@@ -1227,33 +1227,40 @@ impl App {
             input,
         };
         log::info!("filing the case basket into case {name}");
+        let started = format!("filing the case basket into case {name} (reading the logs again) …");
+        self.spawn_writer("case", started, move || match crate::case::add_quiet(&args) {
+            Ok(r) if r.outcome == crate::cli::Outcome::Failed => {
+                format!("case {name}: the logs could not be read: {}", r.problems.join("; "))
+            }
+            Ok(r) if r.problems.is_empty() => r.summary.lines().next().unwrap_or_default().to_owned(),
+            Ok(r) => format!(
+                "{} ({} problem(s) reading the logs, first: {})",
+                r.summary.lines().next().unwrap_or_default(),
+                r.problems.len(),
+                r.problems[0]
+            ),
+            Err(e) => format!("case {name}: {e:#}"),
+        });
+    }
+
+    /// Runs `job` (`what`: an export, a case filing) on a thread of its own, showing `started`
+    /// now and the message `job` returns when it ends; the thread is joined before vigil exits.
+    fn spawn_writer(&mut self, what: &'static str, started: String, job: impl FnOnce() -> String + Send + 'static) {
         let tx = self.notices.0.clone();
         self.exports += 1;
-        self.message = Some(format!(
-            "filing the case basket into case {name} (reading the logs again) …"
-        ));
-        let spawned = std::thread::Builder::new().name("vigil-case".into()).spawn(move || {
-            let result = std::panic::catch_unwind(|| crate::case::add_quiet(&args))
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("stopped on an internal error (see the log)")));
-            let _ = tx.send(match result {
-                Ok(r) if r.outcome == crate::cli::Outcome::Failed => {
-                    format!("case {name}: the logs could not be read: {}", r.problems.join("; "))
-                }
-                Ok(r) if r.problems.is_empty() => r.summary.lines().next().unwrap_or_default().to_owned(),
-                Ok(r) => format!(
-                    "{} ({} problem(s) reading the logs, first: {})",
-                    r.summary.lines().next().unwrap_or_default(),
-                    r.problems.len(),
-                    r.problems[0]
-                ),
-                Err(e) => format!("case {name}: {e:#}"),
+        self.message = Some(started);
+        let spawned = std::thread::Builder::new()
+            .name(format!("vigil-{what}"))
+            .spawn(move || {
+                let note = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))
+                    .unwrap_or_else(|_| format!("{what} failed: it stopped on an internal error (see the log)"));
+                let _ = tx.send(note);
             });
-        });
         match spawned {
             Ok(handle) => self.export_threads.push(handle),
             Err(e) => {
                 self.exports -= 1;
-                self.message = Some(format!("could not start filing the case: {e}"));
+                self.message = Some(format!("{what} failed: {e}"));
             }
         }
     }
@@ -1733,24 +1740,11 @@ impl App {
                 Box::new(move || super::store::export(&path, &header, rows.into_iter()))
             }
         };
-        let tx = self.notices.0.clone();
-        self.exports += 1;
-        self.message = Some(format!("exporting to {} …", path.display()));
-        let spawned = std::thread::Builder::new().name("vigil-export".into()).spawn(move || {
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("the export stopped on an internal error (see the log)")));
-            let _ = tx.send(match result {
-                Ok(n) => format!("exported {n} rows to {}", path.display()),
-                Err(e) => format!("export failed: {e:#}"),
-            });
+        let started = format!("exporting to {} …", path.display());
+        self.spawn_writer("export", started, move || match job() {
+            Ok(n) => format!("exported {n} rows to {}", path.display()),
+            Err(e) => format!("export failed: {e:#}"),
         });
-        match spawned {
-            Ok(handle) => self.export_threads.push(handle),
-            Err(e) => {
-                self.exports -= 1;
-                self.message = Some(format!("export failed: {e}"));
-            }
-        }
     }
 
     /// Writing events to `path`: time, kind, fields, detail, file and line.

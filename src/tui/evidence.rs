@@ -65,7 +65,8 @@ pub fn cell(text: &str) -> String {
         .collect()
 }
 
-fn is_gzip(path: &Path) -> std::io::Result<bool> {
+/// Whether the file at `path` starts with gzip's magic bytes.
+pub fn is_gzip(path: &Path) -> std::io::Result<bool> {
     let mut f = std::fs::File::open(path)?;
     let mut magic = [0u8; 2];
     let n = f.read(&mut magic)?;
