@@ -213,13 +213,22 @@ impl ByKey {
 
     /// The items whose key `value` is and whose window holds `ts`.
     fn hits(&self, value: Option<&str>, ts: i64, mut each: impl FnMut(usize)) {
-        let Some(v) = value else { return };
-        for k in keys_of(v) {
-            for &(a, b, item) in self.0.get(&k).into_iter().flatten() {
+        let Some(v) = value.filter(|_| !self.0.is_empty()) else {
+            return;
+        };
+        let mut look = |k: &str| {
+            for &(a, b, item) in self.0.get(k).into_iter().flatten() {
                 if (a..=b).contains(&ts) {
                     each(item);
                 }
             }
+        };
+        // Most values are already their only key: no string is built for them (this runs for
+        // every event).
+        if v.bytes().any(|b| b.is_ascii_uppercase() || b == b'@') {
+            keys_of(v).for_each(|k| look(&k));
+        } else {
+            look(v);
         }
     }
 }
